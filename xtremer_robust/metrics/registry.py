@@ -1,0 +1,73 @@
+"""One registry of metrics, with helpful misses (lm-eval ``registry.py`` habit).
+
+Names are those of ``tasks.yaml``'s ``metric`` field (accuracy, f1, em_f1, top1, map20,
+map) plus ``mlqa_em_f1`` and ``bucc_f1``. ``metric_for_task`` is what the runner calls: it
+knows that XTREME scores MLQA with MLQA's language-aware normalisation (so it needs the
+answer language) and every other QA task with SQuAD's.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+from xtremer_robust.errors import ConfigError, unknown_name
+from xtremer_robust.metrics.accuracy import Accuracy
+from xtremer_robust.metrics.base import Metric
+from xtremer_robust.metrics.bucc import BuccF1
+from xtremer_robust.metrics.qa import MLQA_LANGUAGES, MlqaEmF1, SquadEmF1
+from xtremer_robust.metrics.retrieval import MeanAveragePrecision, TopOneAccuracy
+from xtremer_robust.metrics.tagging import SeqevalF1
+
+__all__ = ["available_metrics", "get_metric", "metric_for_task", "LANGUAGE_AWARE"]
+
+_FACTORIES: Mapping[str, Callable[..., Metric]] = MappingProxyType(
+    {
+        "accuracy": Accuracy,
+        "f1": SeqevalF1,
+        "em_f1": SquadEmF1,
+        "mlqa_em_f1": MlqaEmF1,
+        "top1": TopOneAccuracy,
+        "map20": lambda: MeanAveragePrecision(k=20),
+        "map": MeanAveragePrecision,
+        "bucc_f1": BuccF1,
+    }
+)
+
+#: Metrics that need the answer language (``get_metric(name, language=...)``).
+LANGUAGE_AWARE = frozenset({"mlqa_em_f1"})
+
+#: Tasks whose official scorer differs from the generic one named in tasks.yaml.
+_TASK_OVERRIDES = MappingProxyType({"mlqa": "mlqa_em_f1", "bucc2018": "bucc_f1"})
+
+
+def available_metrics() -> tuple[str, ...]:
+    """Every registered metric name, sorted."""
+    return tuple(sorted(_FACTORIES))
+
+
+def get_metric(name: str, *, language: str | None = None) -> Metric:
+    """A fresh metric object by name; ``language`` only for language-aware metrics."""
+    if name not in _FACTORIES:
+        raise unknown_name("metric", name, _FACTORIES)
+    if name in LANGUAGE_AWARE:
+        if language is None:
+            raise ConfigError(
+                f"metric {name} needs the answer language: pass language= one of {', '.join(MLQA_LANGUAGES)}"
+            )
+        return _FACTORIES[name](language)
+    return _FACTORIES[name]()
+
+
+def metric_for_task(task: Any, language: str | None = None) -> Metric:
+    """The metric XTREME scores ``task`` (a TaskSpec or a task name) with, for ``language``."""
+    if isinstance(task, str):
+        if task in _TASK_OVERRIDES:
+            name = _TASK_OVERRIDES[task]
+        else:
+            from xtremer_robust.tasks import get_task
+
+            name = get_task(task).metric
+    else:
+        name = _TASK_OVERRIDES.get(task.name, task.metric)
+    return get_metric(name, language=language if name in LANGUAGE_AWARE else None)
