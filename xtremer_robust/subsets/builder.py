@@ -1,0 +1,271 @@
+"""Build subset files and their manifests: one job per (task, language, split, variant).
+
+Why the output is byte-identical whatever the worker count or language order: each job reads
+its own set, draws each item's randomness from ``item_rng(seed, task, language, id, recipe)``
+(inside the recipe application), writes its files in source order with canonical JSON, and
+the index is rebuilt afterwards from the manifests on disk, sorted by id. Workers only
+change which process computes a job, never what it computes.
+
+Why an interrupted build resumes: a job's manifest is written last, after its data file,
+both atomically; a job whose manifest exists, asks for the same recipe, parameters, seed and
+limit, and whose file still hashes to the manifest's sha256 is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from xtremer_robust import __version__
+from xtremer_robust.data.records import record_to_dict
+from xtremer_robust.data.taskdata import TaskData
+from xtremer_robust.errors import DataUnavailableError
+from xtremer_robust.subsets.canonical import atomic_write_bytes, canonical_json, jsonl_bytes, round_floats, sha256_bytes, sha256_file
+from xtremer_robust.subsets.engine import Engine, SetSource
+from xtremer_robust.subsets.generalized import generalized_pairs, is_pair_language, split_pair_language
+from xtremer_robust.subsets.layout import candidates_file, manifest_file, subset_file, subset_id
+from xtremer_robust.subsets.sampling import sample_ids
+from xtremer_robust.subsets.suite import CLEAN, Variant
+
+__all__ = ["MANIFEST_FORMAT", "Job", "JobResult", "BuildContext", "run_jobs", "build_subset"]
+
+#: Version of the manifest layout (bumped when fields change meaning).
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Job:
+    """One subset to build."""
+
+    task: str
+    lang: str
+    split: str
+    variant: Variant
+
+    @property
+    def id(self) -> str:
+        return subset_id(self.task, self.lang, self.split, self.variant.name)
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job did: ``built``, ``resumed`` (already complete on disk) or ``unavailable``."""
+
+    id: str
+    status: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything a worker needs besides the job; pickled once per worker process."""
+
+    out: str
+    source: SetSource
+    engine: Engine
+    seed: int
+    limit: int | None
+    suite_version: str
+
+
+_ctx: BuildContext | None = None
+_raw_cache: dict[tuple[str, str, str], TaskData] = {}
+
+
+def _init_worker(ctx: BuildContext) -> None:
+    global _ctx
+    _ctx = ctx
+    _raw_cache.clear()
+
+
+def _raw(ctx: BuildContext, task: str, lang: str, split: str) -> TaskData:
+    """A source set, cached per process (a generalized X-Y pair reuses the sets of X and Y)."""
+    key = (task, lang, split)
+    if key not in _raw_cache:
+        if len(_raw_cache) >= 16:  # a worker handles a few sets at a time; do not hold all 50 languages
+            _raw_cache.clear()
+        _raw_cache[key] = ctx.source.load(task, lang, split)
+    return _raw_cache[key]
+
+
+def _load(ctx: BuildContext, task: str, lang: str, split: str) -> tuple[TaskData, dict[str, int]]:
+    """The (sampled) set and the items dropped while assembling it (generalized pairs only)."""
+    dropped: dict[str, int] = {}
+    if is_pair_language(lang):
+        first, second = split_pair_language(lang)
+        data, dropped = generalized_pairs(_raw(ctx, task, first, split), _raw(ctx, task, second, split))
+    else:
+        data = _raw(ctx, task, lang, split)
+    keep = set(sample_ids([item.id for item in data.items], ctx.limit, seed=ctx.seed, task=task))
+    items = tuple(item for item in data.items if item.id in keep)
+    return TaskData(data.task, data.language, data.split, data.family, items, data.candidates, data.sources), dropped
+
+
+def _request(ctx: BuildContext, variant: Variant) -> dict[str, Any]:
+    """What a manifest must match for a resumed build to reuse it."""
+    return {
+        "recipe": variant.recipe,
+        "params": dict(variant.params),
+        "seed": ctx.seed,
+        "limit": ctx.limit,
+        "suite_version": ctx.suite_version,
+        "package_version": __version__,
+    }
+
+
+def is_complete(out: Path, job: Job, request: dict[str, Any]) -> bool:
+    """Manifest present, same request, data file (and candidate pool) hashing to the recorded sha256."""
+    mpath = manifest_file(out, job.task, job.lang, job.split, job.variant.name)
+    if not mpath.is_file():
+        return False
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    if {k: manifest.get(k) for k in request} != request:
+        return False
+    path = subset_file(out, job.task, job.lang, job.split, job.variant.name)
+    if not path.is_file() or sha256_file(path) != manifest.get("sha256"):
+        return False
+    pool = manifest.get("candidates")
+    if pool:
+        cpath = candidates_file(out, job.task, job.lang, job.split)
+        return cpath.is_file() and sha256_file(cpath) == pool["sha256"]
+    return True
+
+
+def build_subset(ctx: BuildContext, job: Job) -> JobResult:
+    """Build one subset (or find it complete); library errors propagate, missing sets are reported."""
+    out = Path(ctx.out)
+    request = _request(ctx, job.variant)
+    if is_complete(out, job, request):
+        return JobResult(job.id, "resumed")
+    try:
+        data, dropped = _load(ctx, job.task, job.lang, job.split)
+    except DataUnavailableError as exc:
+        return JobResult(job.id, "unavailable", str(exc))
+    records, stats = _perturb(ctx, data, job.variant)
+    stats["n_dropped"] = sum(dropped.values())
+    stats["dropped_reasons"] = dict(sorted(dropped.items()))
+    payload = jsonl_bytes(record_to_dict(r) for r in records)
+    pool = None
+    if data.candidates:
+        pool_bytes = jsonl_bytes(record_to_dict(c) for c in data.candidates)
+        cpath = candidates_file(out, job.task, job.lang, job.split)
+        pool_hash = sha256_bytes(pool_bytes)
+        if not cpath.is_file() or sha256_file(cpath) != pool_hash:  # several variants share one pool
+            atomic_write_bytes(cpath, pool_bytes)
+        pool = {"file": cpath.name, "sha256": pool_hash, "n": len(data.candidates)}
+    path = subset_file(out, job.task, job.lang, job.split, job.variant.name)
+    atomic_write_bytes(path, payload)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "id": job.id,
+        "task": job.task,
+        "language": job.lang,
+        "split": job.split,
+        "variant": job.variant.name,
+        "family": data.family,
+        "sources": [{"path": s.path, "sha256": s.sha256} for s in data.sources],
+        **request,
+        **stats,
+        "item_ids": [r.id for r in records],
+        "file": path.name,
+        "sha256": sha256_bytes(payload),
+        "candidates": pool,
+    }
+    mbytes = (canonical_json(round_floats(manifest)) + "\n").encode("utf-8")
+    atomic_write_bytes(manifest_file(out, job.task, job.lang, job.split, job.variant.name), mbytes)
+    return JobResult(job.id, "built")
+
+
+def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[Any], dict[str, Any]]:
+    """Apply the variant's recipe to every item; skipped items stay in the file unchanged (ids stay paired)."""
+    n = len(data.items)
+    if variant.recipe is None or variant.name == CLEAN:
+        return list(data.items), {"n": n, "n_changed": 0, "changed_share": 0.0, "n_skipped": 0,
+                                  "skipped_reasons": {}, "mean_char_edit_ratio": 0.0,
+                                  "mean_char_edit_ratio_changed": 0.0, "validity": {}}
+    recipe = ctx.engine.recipe(variant.recipe, variant.params)
+    records, skipped, ratios = [], Counter(), []
+    n_changed = 0
+    for item in data.items:
+        result = ctx.engine.apply(item, recipe, seed=ctx.seed, task=data.task, lang=data.language)
+        record = result.record if result.record is not None else item
+        if record.id != item.id:
+            raise RuntimeError(f"recipe '{variant.recipe}' changed the id of item {item.id} to {record.id}")
+        records.append(record)
+        if result.skipped_reason:
+            skipped[result.skipped_reason] += 1
+        if result.changed:
+            n_changed += 1
+            ratios.append(float(result.char_edit_ratio))
+    validity: dict[str, Any] = {}
+    if ctx.engine.validity is not None and n and not is_pair_language(data.language):
+        validity = dict(ctx.engine.validity(list(data.items), records, data.language))
+    return records, {
+        "n": n,
+        "n_changed": n_changed,
+        "changed_share": n_changed / n if n else 0.0,
+        "n_skipped": sum(skipped.values()),
+        "skipped_reasons": dict(sorted(skipped.items())),
+        "mean_char_edit_ratio": sum(ratios) / n if n else 0.0,
+        "mean_char_edit_ratio_changed": sum(ratios) / len(ratios) if ratios else 0.0,
+        "validity": validity,
+    }
+
+
+def _run_in_worker(job: Job) -> JobResult:
+    if _ctx is None:
+        raise RuntimeError("worker started without a build context")
+    return build_subset(_ctx, job)
+
+
+def _locality(job: Job) -> tuple[str, str, str, str]:
+    return (job.task, job.lang, job.split, job.variant.name)
+
+
+def run_jobs(
+    ctx: BuildContext,
+    jobs: Sequence[Job],
+    *,
+    workers: int = 1,
+    on_done: Callable[[JobResult], None] | None = None,
+) -> list[JobResult]:
+    """Run every job, serially or on a process pool; results come back sorted by subset id."""
+    ordered = sorted(jobs, key=_locality)  # jobs of one set run next to each other: the cache stays warm
+    results: list[JobResult] = []
+    if workers <= 1:
+        _init_worker(ctx)
+        try:
+            for job in ordered:
+                result = build_subset(ctx, job)
+                results.append(result)
+                if on_done:
+                    on_done(result)
+        finally:
+            _raw_cache.clear()
+    else:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+            futures = [pool.submit(_run_in_worker, job) for job in ordered]
+            for future in as_completed(futures):
+                result = future.result()
+                results.append(result)
+                if on_done:
+                    on_done(result)
+    return sorted(results, key=lambda r: r.id)
+
+
+def expand_jobs(sets: Iterable[tuple[str, str, str]], variants: Sequence[Variant]) -> list[Job]:
+    """Every (task, language, split) set times every variant; generalized X-Y sets get the clean variant only."""
+    jobs = []
+    for task, lang, split in sets:
+        for variant in variants:
+            if is_pair_language(lang) and variant.name != CLEAN:
+                continue
+            jobs.append(Job(task, lang, split, variant))
+    return jobs

@@ -1,0 +1,138 @@
+"""The bridge between the builder and the parts it uses: data readers and perturbation recipes.
+
+The builder never imports a reader or a recipe module directly; it goes through an
+:class:`Engine` (three plain functions) so that tests and other callers can swap in their
+own (a tiny recipe, an in-memory set) and so that a process pool can pickle the whole thing
+by reference. :func:`default_engine` wires the package's own ``xtremer_robust.perturb``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+from xtremer_robust.data.records import Record
+from xtremer_robust.data.taskdata import TaskData
+from xtremer_robust.errors import ConfigError
+
+__all__ = ["Engine", "PerturbedLike", "SetSource", "default_engine", "DataDirSource", "MemorySource"]
+
+
+class PerturbedLike(Protocol):
+    """What an ``apply`` function returns (``xtremer_robust.perturb.Perturbed``)."""
+
+    record: Record
+    changed: bool
+    char_edit_ratio: float
+    skipped_reason: str | None
+
+
+#: (recipe name, params) -> a recipe object (raises ConfigError for unknown names or bad rates).
+ResolveFn = Callable[..., Any]
+#: (record, recipe, *, seed, task, lang) -> PerturbedLike
+ApplyFn = Callable[..., PerturbedLike]
+#: (originals, perturbed records, lang) -> dict of validity figures
+ValidityFn = Callable[[Sequence[Record], Sequence[Record], str], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How recipes are resolved, applied and judged. All three must be picklable (module-level)."""
+
+    resolve: ResolveFn
+    apply: ApplyFn
+    validity: ValidityFn | None = None
+
+    def recipe(self, name: str, params: Mapping[str, Any]) -> Any:
+        return self.resolve(name, **dict(params))
+
+
+def _perturb_module() -> Any:
+    import xtremer_robust.perturb as perturb
+
+    missing = [n for n in ("get_recipe", "apply_recipe") if not hasattr(perturb, n)]
+    if missing:
+        raise ConfigError(
+            f"xtremer_robust.perturb lacks {', '.join(missing)}: the perturbation recipes are not installed "
+            "in this checkout, so only the clean variant can be built (pass --recipes clean)."
+        )
+    return perturb
+
+
+def _resolve_default(name: str, **params: Any) -> Any:
+    return _perturb_module().get_recipe(name, **params)
+
+
+def _apply_default(record: Record, recipe: Any, *, seed: int, task: str, lang: str) -> PerturbedLike:
+    return _perturb_module().apply_recipe(record, recipe, seed=seed, task=task, lang=lang)
+
+
+def _validity_default(originals: Sequence[Record], perturbed: Sequence[Record], lang: str) -> Mapping[str, Any]:
+    import xtremer_robust.perturb as perturb
+
+    figures = getattr(perturb, "validity_figures", None)
+    return figures(originals, perturbed, lang) if figures is not None else {}
+
+
+def default_engine() -> Engine:
+    """The package's own recipes (``xtremer_robust.perturb``)."""
+    return Engine(resolve=_resolve_default, apply=_apply_default, validity=_validity_default)
+
+
+class SetSource(Protocol):
+    """Where (task, language, split) sets come from."""
+
+    def load(self, task: str, lang: str, split: str) -> TaskData: ...
+
+    def available(self, task: str) -> list[tuple[str, str]] | None:
+        """(language, split) pairs present, or None when the source cannot tell cheaply."""
+
+
+@dataclass(frozen=True)
+class DataDirSource:
+    """The data readers (``xtremer_robust.data.load_task_data``) over a local folder, or the Hub when None."""
+
+    data_dir: str | None
+
+    def load(self, task: str, lang: str, split: str) -> TaskData:
+        from xtremer_robust import data
+
+        return data.load_task_data(task, lang, split, data_dir=self.data_dir)
+
+    def available(self, task: str) -> list[tuple[str, str]] | None:
+        from xtremer_robust import data
+
+        lister = getattr(data, "available_sets", None)
+        if lister is None or self.data_dir is None:
+            return None
+        found = lister(task, self.data_dir)
+        return [_as_lang_split(entry) for entry in found]
+
+
+def _as_lang_split(entry: Any) -> tuple[str, str]:
+    """``available_sets`` rows as (language, split), whatever small shape the reader returns."""
+    if isinstance(entry, tuple) and len(entry) == 2:
+        return str(entry[0]), str(entry[1])
+    lang = getattr(entry, "language", None) or getattr(entry, "lang", None)
+    split = getattr(entry, "split", None)
+    if lang is None or split is None:
+        raise ConfigError(f"available_sets returned {entry!r}; expected (language, split) pairs")
+    return str(lang), str(split)
+
+
+@dataclass(frozen=True)
+class MemorySource:
+    """Sets held in memory (tests, callers that read data themselves)."""
+
+    sets: tuple[TaskData, ...]
+
+    def load(self, task: str, lang: str, split: str) -> TaskData:
+        from xtremer_robust.errors import DataUnavailableError
+
+        for data in self.sets:
+            if (data.task, data.language, data.split) == (task, lang, split):
+                return data
+        raise DataUnavailableError(f"no {task} {split} set for language '{lang}' in memory")
+
+    def available(self, task: str) -> list[tuple[str, str]] | None:
+        return [(d.language, d.split) for d in self.sets if d.task == task]
