@@ -1,0 +1,116 @@
+"""A fake ``xtremer-robust score`` output folder in the runner's results/v1 format, and builder tests.
+
+Other report tests import :func:`make_score_run`. The fake run has four metric shapes:
+accuracy (xnli), top-1 (tatoeba), QA EM/F1 (xquad) and seqeval micro F1 (panx), each with a
+clean cell and a perturbed variant on the same item ids, in high- and low-tier languages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xtremer_robust.errors import SchemaError
+from xtremer_robust.report.submission import build_submission
+
+#: task -> (metric, stat names, languages)
+FAKE_TASKS = {
+    "xnli": ("accuracy", ["correct"], ["en", "sw", "ur"]),
+    "tatoeba": ("top1", ["hit"], ["de", "jv"]),
+    "xquad": ("em_f1", ["em", "f1"], ["de", "th"]),
+    "panx": ("f1", ["tp", "n_pred", "n_gold"], ["en", "yo"]),
+}
+
+
+def _item_stats(rng: np.random.Generator, stat_names: list[str], quality: float) -> tuple[list[float], object]:
+    if stat_names == ["em", "f1"]:
+        f1 = float(np.clip(rng.normal(quality, 0.2), 0, 1))
+        return [1.0 if f1 > 0.95 else 0.0, f1], "answer text"
+    if stat_names == ["tp", "n_pred", "n_gold"]:
+        gold = int(rng.integers(1, 4))
+        pred = int(rng.integers(0, 4))
+        tp = int(min(gold, pred, rng.binomial(gold, quality)))
+        return [float(tp), float(pred), float(gold)], ["B-PER"] * pred
+    correct = float(rng.random() < quality)
+    return [correct], int(correct)
+
+
+def make_score_run(root: Path, *, seed: int = 0, n_items: int = 60, quality_drop: float = 0.15,
+                   model_id: str = "fake/model") -> Path:
+    """Write ``root/results.json`` and the items files; returns ``root``."""
+    rng = np.random.default_rng(seed)
+    cells = []
+    for task, (metric, names, langs) in FAKE_TASKS.items():
+        for lang in langs:
+            for variant, quality in (("clean", 0.8), ("char_swap", 0.8 - quality_drop)):
+                rel = f"items/{task}/{lang}/test/{variant}.jsonl"
+                lines, rows = [], []
+                for i in range(n_items):
+                    stats, pred = _item_stats(rng, names, quality)
+                    rows.append(stats)
+                    lines.append(json.dumps({"id": f"{task}-{i}", "content_hash": hashlib.sha256(f"{task}{lang}{variant}{i}".encode()).hexdigest(),
+                                             "prediction": pred, "stats": stats}))
+                path = root / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                data = ("\n".join(lines) + "\n").encode()
+                path.write_bytes(data)
+                arr = np.asarray(rows)
+                if names == ["tp", "n_pred", "n_gold"]:
+                    s = arr.sum(0)
+                    score = 2 * s[0] / (s[1] + s[2])
+                else:
+                    score = arr[:, -1].mean()
+                cells.append({"task": task, "language": lang, "split": "test", "variant": variant, "metric": metric,
+                              "score": float(score), "n": n_items, "subset_sha256": hashlib.sha256(data).hexdigest(),
+                              "stat_names": names, "items_file": rel, "items_sha256": hashlib.sha256(data).hexdigest()})
+    results = {
+        "schema": "xtremer-robust/results/v1",
+        "model": {"id": model_id, "revision": "main", "weights_sha256": "a" * 64, "tokenizer_sha256": "b" * 64,
+                  "n_parameters": 117_000_000, "dtype": "float32", "quantized_4bit_expanded": False, "head": "encoder"},
+        "harness": {"version": "0.1.0", "git_commit": "abcdef1", "libraries": {"torch": "2.13.0"}, "device": "cpu",
+                    "batch_size": 32, "throughput_items_per_s": 100.0},
+        "cells": cells,
+    }
+    (root / "results.json").write_text(json.dumps(results))
+    return root
+
+
+def test_builder_writes_a_submission_with_gaps_aggregates_and_sidecar(tmp_path: Path) -> None:
+    run = make_score_run(tmp_path / "run")
+    sub = build_submission(run, n_resamples=200, seed=3)
+    assert (run / "submission.json").is_file() and (run / "submission.items.jsonl.gz").is_file()
+    assert len(sub["cells"]) == 18 and len(sub["gaps"]) == 9
+    tests = {g["task"]: g["test"] for g in sub["gaps"]}
+    assert tests == {"xnli": "mcnemar_exact", "tatoeba": "mcnemar_exact", "xquad": "paired_permutation",
+                     "panx": "paired_permutation"}
+    for cell in sub["cells"]:
+        assert cell["ci_low"] <= cell["score"] <= cell["ci_high"]
+    overall = {(a["kind"], a["variant"]): a for a in sub["aggregates"]["overall"]}
+    assert not overall[("score", "clean")]["complete"]  # four of ten tasks
+    scores = [c["score"] for c in sub["cells"] if c["variant"] == "clean"]
+    assert min(scores) <= overall[("score", "clean")]["value"] <= max(scores)
+    xquad = next(c for c in sub["cells"] if c["task"] == "xquad")
+    assert set(xquad["secondary"]) == {"em"}
+
+
+def test_builder_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    run = make_score_run(tmp_path / "run")
+    first = build_submission(run, n_resamples=100, seed=1, out=tmp_path / "a.json")
+    second = build_submission(run, n_resamples=100, seed=1, out=tmp_path / "b.json")
+    assert first["cells"] == second["cells"] and first["gaps"] == second["gaps"]
+    assert first["items"]["sha256"] == second["items"]["sha256"]
+
+
+def test_builder_refuses_items_that_disagree_with_results(tmp_path: Path) -> None:
+    run = make_score_run(tmp_path / "run")
+    results = json.loads((run / "results.json").read_text())
+    results["cells"][0]["score"] = 0.123456
+    results["cells"][0].pop("items_sha256")
+    (run / "results.json").write_text(json.dumps(results))
+    with pytest.raises(SchemaError, match="disagree"):
+        build_submission(run, n_resamples=50)
+    assert not (run / "submission.json").exists()

@@ -1,0 +1,287 @@
+"""Build the leaderboard submission (schema ``xtremer-robust/submission/v1``) from a score run.
+
+``build_submission`` reads ``results.json`` and the per-item files of ``xtremer-robust
+score``, recomputes every cell's score from its per-item statistics, adds paired-bootstrap
+intervals, the robustness gap of every non-clean variant against the clean cell on the same
+item ids (with McNemar or a permutation test, Holm and BH adjustments, flip rate and the
+minimum detectable effect), and aggregates per task, tier and overall. Per-item predictions
+go to a gzipped JSON-lines sidecar whose sha256 the submission pins, so that two
+submissions can be compared item by item. Both files are written atomically, sidecar first.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from xtremer_robust.errors import SchemaError
+from xtremer_robust.languages import all_languages
+from xtremer_robust.report import paired_stats as ps
+from xtremer_robust.report.aggregates import CONVENTION, AggEntry, combine, plan_aggregates
+from xtremer_robust.report.score_outputs import CellItems, read_score_run
+from xtremer_robust.report.safe_json import write_bytes_atomic
+from xtremer_robust.report.scoring import Scorer, scorer_for
+
+__all__ = ["SUBMISSION_SCHEMA", "CLEAN_VARIANT", "build_submission", "load_schema", "sidecar_name"]
+
+SUBMISSION_SCHEMA = "xtremer-robust/submission/v1"
+CLEAN_VARIANT = "clean"
+_SCORE_TOLERANCE = 1e-6
+
+
+def load_schema() -> dict[str, Any]:
+    """The JSON Schema (Draft 2020-12) shipped with the package."""
+    text = resources.files("xtremer_robust.report").joinpath("schemas/submission-v1.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def sidecar_name(submission_path: Path) -> str:
+    """``submission.json`` -> ``submission.items.jsonl.gz`` (beside it)."""
+    return f"{submission_path.stem}.items.jsonl.gz"
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _cell_score(cell: CellItems, scorer: Scorer) -> float:
+    mine = scorer.score(cell.stats)
+    theirs = cell.record.get("score")
+    if isinstance(theirs, (int, float)) and min(abs(theirs - mine), abs(theirs - 100 * mine)) > _SCORE_TOLERANCE:
+        raise SchemaError(
+            f"cell {cell.key}: results.json says score {theirs}, but its per-item statistics give {mine}; "
+            "the items file and results.json disagree (re-run score)"
+        )
+    return mine
+
+
+def _gap_record(
+    clean: CellItems, pert: CellItems, scorer: Scorer, tier: str, n_resamples: int, seed: int, level: float
+) -> tuple[dict[str, Any], np.ndarray]:
+    position = {item_id: i for i, item_id in enumerate(clean.ids)}
+    pairs = [(position[item_id], j) for j, item_id in enumerate(pert.ids) if item_id in position]
+    if not pairs:
+        raise SchemaError(f"cell {pert.key}: no item id is shared with the clean cell {clean.key}; cannot pair them")
+    ci_idx = np.fromiter((p[0] for p in pairs), dtype=np.int64)
+    pi_idx = np.fromiter((p[1] for p in pairs), dtype=np.int64)
+    a, b = clean.stats[ci_idx], pert.stats[pi_idx]
+    rng = ps.cell_rng(seed, "gap", *pert.key)
+    reps_a, reps_b = ps.paired_replicates(a, b, scorer, n_resamples, rng)
+    diff = reps_a - reps_b
+    clean_score, pert_score = scorer.score(a), scorer.score(b)
+    gap = clean_score - pert_score
+    low, high = ps.percentile_ci(diff, level)
+    if scorer.is_binary(a) and scorer.is_binary(b):
+        test, p = "mcnemar_exact", ps.mcnemar_exact(a[:, scorer.mean_column], b[:, scorer.mean_column])
+    else:
+        test, p = "paired_permutation", ps.permutation_pvalue(a, b, scorer, n_resamples, rng)
+    flips = sum(_canonical(clean.predictions[i]) != _canonical(pert.predictions[j]) for i, j in pairs)
+    task, language, split, variant = pert.key
+    record = {
+        "task": task,
+        "language": language,
+        "split": split,
+        "variant": variant,
+        "tier": tier,
+        "metric": scorer.metric,
+        "clean_score": clean_score,
+        "perturbed_score": pert_score,
+        "gap": gap,
+        "ci_low": min(low, gap),
+        "ci_high": max(high, gap),
+        "relative_drop": gap / clean_score if clean_score > 0 else None,
+        "flip_rate": flips / len(pairs),
+        "n": len(pairs),
+        "test": test,
+        "p_value": p,
+        "p_holm": p,
+        "p_bh": p,
+        "mde": ps.minimum_detectable_effect(diff),
+    }
+    return record, diff
+
+
+def _sidecar_bytes(cells: list[CellItems]) -> tuple[bytes, int]:
+    buffer = io.BytesIO()
+    n_lines = 0
+    # mtime=0 and no file name: the same items give byte-identical sidecars (and hashes).
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as handle:
+        for cell in cells:
+            task, language, split, variant = cell.key
+            for item_id, chash, pred, stats in zip(cell.ids, cell.content_hashes, cell.predictions, cell.stats):
+                line = {
+                    "task": task,
+                    "language": language,
+                    "split": split,
+                    "variant": variant,
+                    "id": item_id,
+                    "content_hash": chash,
+                    "prediction": pred,
+                    "stats": [float(v) for v in stats],
+                }
+                handle.write((_canonical(line) + "\n").encode("utf-8"))
+                n_lines += 1
+    return buffer.getvalue(), n_lines
+
+
+def _model_block(model: dict[str, Any], intermediate_task: str | None, intermediate_steps: int | None, seed: int | None) -> dict[str, Any]:
+    inter = model.get("intermediate_task") if isinstance(model.get("intermediate_task"), dict) else {}
+    block = {
+        "id": str(model.get("id", "unknown")),
+        "revision": model.get("revision"),
+        "weights_sha256": model.get("weights_sha256"),
+        "tokenizer_sha256": model.get("tokenizer_sha256"),
+        "n_parameters": model.get("n_parameters"),
+        "dtype": model.get("dtype"),
+        "quantized_4bit_expanded": bool(model.get("quantized_4bit_expanded", False)),
+        "head": model.get("head"),
+        "intermediate_task": {
+            "name": intermediate_task if intermediate_task is not None else inter.get("name"),
+            "steps": intermediate_steps if intermediate_steps is not None else inter.get("steps"),
+        },
+        "seed": seed if seed is not None else model.get("seed"),
+    }
+    return block
+
+
+def _harness_block(harness: dict[str, Any]) -> dict[str, Any]:
+    commit = harness.get("git_commit")
+    return {
+        "version": str(harness.get("version", "unknown")),
+        "git_commit": commit if isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{7,40}", commit) else None,
+        "libraries": {str(k): str(v) for k, v in (harness.get("libraries") or {}).items()},
+        "device": harness.get("device"),
+        "batch_size": harness.get("batch_size"),
+        "throughput_items_per_s": harness.get("throughput_items_per_s"),
+    }
+
+
+def _subsets_block(results: dict[str, Any], cells: list[CellItems]) -> dict[str, Any]:
+    entries = [
+        {
+            "task": c.record["task"],
+            "language": c.record["language"],
+            "split": c.record["split"],
+            "variant": c.record["variant"],
+            "subset_sha256": c.record.get("subset_sha256"),
+            "recipe": c.record.get("recipe", None if c.record["variant"] != CLEAN_VARIANT else CLEAN_VARIANT),
+            "seed": c.record.get("recipe_seed", c.record.get("seed")),
+        }
+        for c in cells
+    ]
+    declared = (results.get("subsets") or {}).get("index_sha256") if isinstance(results.get("subsets"), dict) else None
+    # Without a subset index from the runner, the index hash is the hash of the entries themselves.
+    index = declared or hashlib.sha256(_canonical(entries).encode("utf-8")).hexdigest()
+    return {"index_sha256": index, "entries": entries}
+
+
+def build_submission(
+    score_out_dir: str | Path,
+    *,
+    out: str | Path | None = None,
+    n_resamples: int = 10_000,
+    seed: int = 0,
+    ci_level: float = 0.95,
+    intermediate_task: str | None = None,
+    intermediate_steps: int | None = None,
+    model_seed: int | None = None,
+) -> dict[str, Any]:
+    """Build, write (atomically) and return the submission of one score run.
+
+    ``out`` defaults to ``<score_out_dir>/submission.json``; the sidecar
+    ``<stem>.items.jsonl.gz`` is written beside it.
+    """
+    if n_resamples < 1:
+        raise SchemaError(f"n_resamples: expected a positive number of bootstrap resamples, got {n_resamples}")
+    run = read_score_run(score_out_dir)
+    out_path = Path(out) if out is not None else run.root / "submission.json"
+    languages = all_languages()
+    cells = [run.cells[key] for key in sorted(run.cells)]
+    scorers = {c.key: scorer_for(c.record["metric"], c.record["stat_names"]) for c in cells}
+
+    cell_records, entries, reps = [], [], []
+    for cell in cells:
+        task, language, split, variant = cell.key
+        if language not in languages:
+            raise SchemaError(f"cell {cell.key}: language '{language}' is not one of the 50 XTREME-R languages")
+        scorer, tier = scorers[cell.key], languages[language].tier
+        score = _cell_score(cell, scorer)
+        cell_reps = ps.replicates(cell.stats, scorer, n_resamples, ps.cell_rng(seed, "score", *cell.key))
+        low, high = ps.percentile_ci(cell_reps, ci_level)
+        record = {
+            "task": task, "language": language, "split": split, "variant": variant, "tier": tier,
+            "metric": scorer.metric, "stat_names": list(scorer.stat_names),
+            "score": score, "ci_low": min(low, score), "ci_high": max(high, score), "n": int(cell.stats.shape[0]),
+        }
+        if scorer.secondary:
+            record["secondary"] = {name: float(cell.stats[:, col].mean()) for name, col in scorer.secondary}
+        cell_records.append(record)
+        entries.append(AggEntry("score", task, split, language, tier, variant))
+        reps.append(cell_reps)
+
+    gap_records = []
+    for cell in cells:
+        task, language, split, variant = cell.key
+        clean = run.cells.get((task, language, split, CLEAN_VARIANT))
+        if variant == CLEAN_VARIANT or clean is None:
+            continue
+        tier = languages[language].tier
+        record, diff = _gap_record(clean, cell, scorers[cell.key], tier, n_resamples, seed, ci_level)
+        gap_records.append(record)
+        entries.append(AggEntry("gap", task, split, language, tier, variant))
+        reps.append(diff)
+    if gap_records:
+        raw = np.array([g["p_value"] for g in gap_records])
+        for g, p_holm, p_bh in zip(gap_records, ps.holm(raw), ps.benjamini_hochberg(raw)):
+            g["p_holm"], g["p_bh"] = float(p_holm), float(p_bh)
+
+    points = [r["score"] for r in cell_records] + [g["gap"] for g in gap_records]
+    aggregates: dict[str, list[dict[str, Any]]] = {"per_task": [], "per_tier": [], "overall": []}
+    for plan in plan_aggregates(entries):
+        value = float(combine(plan, points))
+        low, high = ps.percentile_ci(np.asarray(combine(plan, reps)), ci_level)
+        bucket = "per_task" if plan.scope.startswith("task:") else "per_tier" if plan.scope.startswith("tier:") else "overall"
+        aggregates[bucket].append({
+            "kind": plan.kind, "scope": plan.scope, "variant": plan.variant, "value": value,
+            "ci_low": min(low, value), "ci_high": max(high, value), "tasks": sorted(plan.groups),
+            "n_cells": plan.n_cells, "complete": plan.complete,
+        })
+
+    sidecar, n_lines = _sidecar_bytes(cells)
+    submission = {
+        "schema": SUBMISSION_SCHEMA,
+        "model": _model_block(run.results.get("model") or {}, intermediate_task, intermediate_steps, model_seed),
+        "harness": _harness_block(run.results.get("harness") or {}),
+        "statistics": {
+            "n_resamples": n_resamples,
+            "seed": seed,
+            "ci_level": ci_level,
+            "ci_method": "paired bootstrap over items, percentile interval",
+            "gap_tests": "exact McNemar when both sides are 0/1 per item, else paired permutation (n_resamples swaps)",
+            "adjustments": "Holm and Benjamini-Hochberg over all gaps of the submission",
+            "score_scale": "fraction",
+            "aggregation": CONVENTION,
+            "implementation": "xtremer_robust.report.paired_stats",
+        },
+        "subsets": _subsets_block(run.results, cells),
+        "cells": cell_records,
+        "gaps": gap_records,
+        "aggregates": {"convention": CONVENTION, **aggregates},
+        "items": {
+            "path": sidecar_name(out_path),
+            "sha256": hashlib.sha256(sidecar).hexdigest(),
+            "n_lines": n_lines,
+            "format": "jsonl.gz",
+        },
+    }
+    write_bytes_atomic(out_path.parent / sidecar_name(out_path), sidecar)
+    write_bytes_atomic(out_path, (json.dumps(submission, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    return submission
