@@ -17,7 +17,9 @@ from xtremer_robust.data.records import (
     record_from_dict,
     record_to_dict,
 )
-from xtremer_robust.data.taskdata import TaskData
+from xtremer_robust.data.loader import SetStatus, available_sets, load_task_data, scan_sets
+from xtremer_robust.data.local import load_lareqa_multilingual
+from xtremer_robust.data.taskdata import SourceFile, TaskData
 
 __all__ = [
     "Answer",
@@ -28,7 +30,13 @@ __all__ = [
     "Record",
     "RetrievalItem",
     "TaggingItem",
+    "SetStatus",
+    "SourceFile",
     "TaskData",
+    "available_sets",
+    "load_lareqa_multilingual",
+    "load_task_data",
+    "scan_sets",
     "content_hash",
     "record_from_dict",
     "record_to_dict",
