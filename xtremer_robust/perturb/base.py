@@ -44,6 +44,9 @@ class Recipe(ABC):
 
     name: ClassVar[str]
     level: ClassVar[str]
+    #: True for recipes that deliberately replace a combining mark (keyboard typos): the
+    #: split-cluster check then only counts orphan marks (see ``validity.split_clusters``).
+    rewrites_marks: ClassVar[bool] = False
     rate: float = 0.1
 
     def __post_init__(self) -> None:
@@ -52,6 +55,23 @@ class Recipe(ABC):
     @abstractmethod
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
         """Return the perturbed text (NFC in, NFC out, grapheme clusters never split)."""
+
+    def applicable(self, text: str, *, lang: str) -> bool:
+        """Whether ``text`` has anything this recipe could change (default: at least one word).
+
+        Items where no field is applicable are counted as skips, not errors.
+        """
+        from xtremer_robust.perturb.segment import segment
+
+        return any(span.is_word for span in segment(text))
+
+    def metadata(self, lang: str) -> dict[str, object]:
+        """Facts about how the recipe runs for ``lang`` (layout used, fallbacks), for manifests.
+
+        A recipe that falls back to a weaker method for some language says so here, so that
+        the fallback is reported next to the figures it produced.
+        """
+        return {}
 
     def params(self) -> dict[str, object]:
         """The recipe's parameters, as recorded in subset manifests."""

@@ -1,0 +1,138 @@
+"""Script-aware segmentation that never splits a grapheme cluster and never re-joins with spaces.
+
+Why: Python's ``\\w`` excludes combining marks, so tokenisers built on it (TextAttack's
+``words_from_text``, nlpaug's default) cut Indic and Thai words inside their clusters and
+re-join pieces with spaces. Here the unit of every edit is an extended grapheme cluster
+(UAX #29, the ``regex`` package's ``\\X``, which also keeps Indic conjuncts together), and a
+text is segmented into :class:`Span` s whose concatenation is the original text exactly, so
+the separators (spaces, punctuation, zero-width joiners) survive untouched.
+
+Words: in space-delimited scripts a word is a maximal run of clusters whose base is a letter,
+digit or mark. Thai, Lao, Khmer and Burmese write no spaces between words and we ship no
+dictionary segmenter, so a run of those scripts is one unit (word-level recipes then act on
+the space-separated phrases these scripts do use); Han, Hiragana and Katakana characters are
+one unit each (a character is roughly a morpheme).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import regex
+
+__all__ = [
+    "Span",
+    "nfc",
+    "graphemes",
+    "segment",
+    "word_indices",
+    "is_combining",
+    "orphan_marks",
+    "is_well_formed",
+    "UNSPACED_RUN_SCRIPTS",
+]
+
+_CLUSTER = regex.compile(r"\X")
+#: Scripts written without spaces between words, segmented as whole runs (no dictionary here).
+UNSPACED_RUN_SCRIPTS = ("Thai", "Lao", "Khmer", "Myanmar")
+#: Scripts whose characters are each one unit (logographic / syllabic, no spaces).
+_PER_CHARACTER = regex.compile(r"^[\p{Han}\p{Hiragana}\p{Katakana}]")
+_UNSPACED_RUN = regex.compile(r"^[\p{Thai}\p{Lao}\p{Khmer}\p{Myanmar}]")
+#: A cluster is part of a word when its first code point is a letter, digit or mark.
+_WORDLIKE = regex.compile(r"^[\p{L}\p{N}\p{M}]")
+_JOINERS = {"\u200c", "\u200d"}  # ZWNJ / ZWJ: format characters that live inside words
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of text: a word (``is_word``) or the separator between words."""
+
+    text: str
+    is_word: bool
+
+
+def nfc(text: str) -> str:
+    """NFC-normalise: recipes take and return NFC so that equal-looking texts compare equal."""
+    return unicodedata.normalize("NFC", text)
+
+
+def graphemes(text: str) -> list[str]:
+    """The extended grapheme clusters of ``text`` (``"".join`` gives ``text`` back)."""
+    return _CLUSTER.findall(text)
+
+
+def _unit_kind(cluster: str) -> str:
+    """'sep', 'char' (one unit per cluster), 'run' (unspaced script run) or 'word'."""
+    if not _WORDLIKE.match(cluster):
+        return "sep"
+    if _PER_CHARACTER.match(cluster):
+        return "char"
+    if _UNSPACED_RUN.match(cluster):
+        return "run"
+    return "word"
+
+
+def segment(text: str) -> list[Span]:
+    """Split ``text`` into word and separator spans; their concatenation is ``text``.
+
+    Word boundaries fall where the kind of cluster changes (e.g. Latin letters next to Han
+    characters), so mixed-script text is handled without a language hint.
+    """
+    return list(_segment_cached(text))
+
+
+@lru_cache(maxsize=65536)
+def _segment_cached(text: str) -> tuple[Span, ...]:
+    spans: list[Span] = []
+    current: list[str] = []
+    current_kind = "sep"
+    for cluster in graphemes(text):
+        kind = _unit_kind(cluster)
+        if kind == "sep" and cluster in _JOINERS and current_kind in ("word", "run"):
+            kind = current_kind  # a joiner between two letters belongs to the word
+        joins = kind == current_kind and kind != "char" and current
+        if not joins:
+            if current:
+                spans.append(Span("".join(current), current_kind != "sep"))
+            current = []
+        current.append(cluster)
+        current_kind = kind
+    if current:
+        spans.append(Span("".join(current), current_kind != "sep"))
+    return tuple(spans)
+
+
+def word_indices(spans: list[Span]) -> list[int]:
+    """Indices of the word spans in ``spans``."""
+    return [i for i, span in enumerate(spans) if span.is_word]
+
+
+def is_combining(char: str) -> bool:
+    """Whether ``char`` is a combining mark (general category Mn, Mc or Me)."""
+    return unicodedata.category(char).startswith("M")
+
+
+def orphan_marks(text: str) -> list[int]:
+    """Offsets of combining marks with no base: at the start or right after a separator.
+
+    Such a mark renders on a dotted circle, the visible sign of a split cluster.
+    """
+    bad = []
+    for i, char in enumerate(text):
+        if not is_combining(char):
+            continue
+        prev = text[i - 1] if i else ""
+        if not prev or not regex.match(r"[\p{L}\p{N}\p{M}\u200c\u200d]", prev):
+            bad.append(i)
+    return bad
+
+
+def is_well_formed(text: str) -> bool:
+    """NFC, encodable as UTF-8 (no lone surrogates), no orphan combining mark."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return unicodedata.is_normalized("NFC", text) and not orphan_marks(text)
