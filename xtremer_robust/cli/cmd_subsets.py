@@ -1,9 +1,76 @@
-"""Commands of the subsets part (placeholder until that part lands)."""
+"""``xtremer-robust build-subsets``: build, resume and verify the subset files (thin: parse, call, render)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir
+from xtremer_robust.errors import ConfigError
+
+DEFAULT_OUT = Path("subsets-build")
+
+
+def _split_list(value: str | None) -> list[str] | None:
+    if value is None or not value.strip():
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@handle_errors
+def build_subsets_command(
+    data_dir: Path | None = DataDirOption,
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder to write the subsets, their manifests and index.json into.", file_okay=False),
+    tasks: str | None = typer.Option(None, "--tasks", help="Comma-separated tasks (e.g. xnli,panx); default: every task."),
+    langs: str | None = typer.Option(None, "--langs", help="Comma-separated languages (e.g. sw,hi) or tiers (tier:low); default: every language of each task."),
+    recipes: str | None = typer.Option(None, "--recipes", help="Comma-separated variants of the suite, or recipe specs 'recipe:rate=0.1'; 'clean' is always built. Default: the whole suite."),
+    suite_file: Path | None = typer.Option(None, "--suite", help="Recipe suite YAML (default: the canonical subsets/recipes.yaml).", dir_okay=False),
+    limit: int | None = typer.Option(None, "--limit", help="Items per task and language: a fixed seeded sample by hash of the item id (the same ids in every language of a parallel set)."),
+    seed: int | None = typer.Option(None, "--seed", help="Seed of the perturbations and of the --limit sample (default: the suite's seed)."),
+    workers: int = typer.Option(1, "--workers", help="Processes to build with; the output is byte-identical for any number."),
+    generalized: bool = typer.Option(True, "--generalized/--no-generalized", help="Also build Robust-XLT's cross-language pairs (X-Y) for the suite's pair tasks."),
+    verify: bool = typer.Option(False, "--verify", help="Build nothing: re-check every file under --out against its manifest and the index (exit 2 on any mismatch)."),
+    reference: Path | None = typer.Option(None, "--reference", help="With --verify: also compare the hashes with a reference index (e.g. subsets/canonical-index.json).", dir_okay=False),
+) -> None:
+    """Build clean and perturbed subsets of every (task, language) set, each pinned by a manifest and hash.
+
+    Files: OUT/<task>/<lang>/<split>/<variant>.jsonl, a .manifest.json beside each, and
+    OUT/index.json with low-resource views. An interrupted build resumes where it stopped.
+    """
+    from xtremer_robust.languages import parse_languages
+    from xtremer_robust.subsets import DataDirSource, build_subsets, compare_with_reference, load_suite, verify_subsets
+    from xtremer_robust.tasks import parse_tasks
+
+    if verify:
+        if not out.is_dir():
+            raise ConfigError(f"--out: '{out}' is not a folder; build the subsets first, then --verify")
+        problems = verify_subsets(out)
+        if reference is not None:
+            problems += compare_with_reference(out, reference)
+        if problems:
+            for problem in problems:
+                err_console.print(f"[bold red]mismatch:[/] {problem}")
+            raise ConfigError(f"{len(problems)} file(s) under {out} do not match their manifests or index")
+        console.print(f"[green]verified[/]: every subset under {out} matches its manifest and the index")
+        return
+    if reference is not None:
+        raise ConfigError("--reference only makes sense with --verify")
+    suite = load_suite(suite_file).select(_split_list(recipes))
+    source = DataDirSource(str(resolve_data_dir(data_dir)) if resolve_data_dir(data_dir) else None)
+    report = build_subsets(
+        out, suite=suite, tasks=parse_tasks(tasks), langs=parse_languages(langs), source=source, seed=seed,
+        limit=limit, workers=workers, generalized=generalized, console=err_console,
+    )
+    for missing in report.missing:
+        console.print(f"[yellow]skipped[/] {missing.task}/{missing.language}/{missing.split}: {missing.reason}")
+    console.print(
+        f"{report.count('built')} subsets built, {report.count('resumed')} already complete, "
+        f"{len({(m.task, m.language) for m in report.missing})} sets missing; index {out / 'index.json'} "
+        f"sha256 {report.index['index_sha256'][:16]}"
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the application."""
+    app.command("build-subsets")(build_subsets_command)

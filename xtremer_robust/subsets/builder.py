@@ -31,7 +31,7 @@ from xtremer_robust.subsets.layout import candidates_file, manifest_file, subset
 from xtremer_robust.subsets.sampling import sample_ids
 from xtremer_robust.subsets.suite import CLEAN, Variant
 
-__all__ = ["MANIFEST_FORMAT", "Job", "JobResult", "BuildContext", "run_jobs", "build_subset"]
+__all__ = ["MANIFEST_FORMAT", "Job", "JobResult", "BuildContext", "run_jobs", "build_subset", "write_subset", "expand_jobs"]
 
 #: Version of the manifest layout (bumped when fields change meaning).
 MANIFEST_FORMAT = 1
@@ -151,36 +151,47 @@ def build_subset(ctx: BuildContext, job: Job) -> JobResult:
     records, stats = _perturb(ctx, data, job.variant)
     stats["n_dropped"] = sum(dropped.values())
     stats["dropped_reasons"] = dict(sorted(dropped.items()))
+    write_subset(out, data, job.variant.name, records, {**request, **stats})
+    return JobResult(job.id, "built")
+
+
+def write_subset(out: Path, data: TaskData, variant: str, records: Sequence[Any], facts: dict[str, Any]) -> dict[str, Any]:
+    """Write one subset file (and the set's candidate pool) then its manifest, each atomically.
+
+    ``facts`` (request, counts, figures) go into the manifest beside the fields every
+    manifest has. The manifest is written last: its presence marks the subset complete.
+    """
+    task, lang, split = data.task, data.language, data.split
     payload = jsonl_bytes(record_to_dict(r) for r in records)
     pool = None
     if data.candidates:
         pool_bytes = jsonl_bytes(record_to_dict(c) for c in data.candidates)
-        cpath = candidates_file(out, job.task, job.lang, job.split)
+        cpath = candidates_file(out, task, lang, split)
         pool_hash = sha256_bytes(pool_bytes)
         if not cpath.is_file() or sha256_file(cpath) != pool_hash:  # several variants share one pool
             atomic_write_bytes(cpath, pool_bytes)
         pool = {"file": cpath.name, "sha256": pool_hash, "n": len(data.candidates)}
-    path = subset_file(out, job.task, job.lang, job.split, job.variant.name)
+    path = subset_file(out, task, lang, split, variant)
     atomic_write_bytes(path, payload)
     manifest = {
         "format": MANIFEST_FORMAT,
-        "id": job.id,
-        "task": job.task,
-        "language": job.lang,
-        "split": job.split,
-        "variant": job.variant.name,
+        "id": subset_id(task, lang, split, variant),
+        "task": task,
+        "language": lang,
+        "split": split,
+        "variant": variant,
         "family": data.family,
         "sources": [{"path": s.path, "sha256": s.sha256} for s in data.sources],
-        **request,
-        **stats,
+        **facts,
         "item_ids": [r.id for r in records],
         "file": path.name,
         "sha256": sha256_bytes(payload),
         "candidates": pool,
     }
-    mbytes = (canonical_json(round_floats(manifest)) + "\n").encode("utf-8")
-    atomic_write_bytes(manifest_file(out, job.task, job.lang, job.split, job.variant.name), mbytes)
-    return JobResult(job.id, "built")
+    manifest = round_floats(manifest)
+    mbytes = (canonical_json(manifest) + "\n").encode("utf-8")
+    atomic_write_bytes(manifest_file(out, task, lang, split, variant), mbytes)
+    return manifest
 
 
 def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[Any], dict[str, Any]]:
@@ -189,7 +200,8 @@ def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[
     if variant.recipe is None or variant.name == CLEAN:
         return list(data.items), {"n": n, "n_changed": 0, "changed_share": 0.0, "n_skipped": 0,
                                   "skipped_reasons": {}, "mean_char_edit_ratio": 0.0,
-                                  "mean_char_edit_ratio_changed": 0.0, "validity": {}}
+                                  "mean_char_edit_ratio_changed": 0.0, "validity": {},
+                                  "recipe_params": {}, "recipe_metadata": {}}
     recipe = ctx.engine.recipe(variant.recipe, variant.params)
     records, skipped, ratios = [], Counter(), []
     n_changed = 0
@@ -204,6 +216,8 @@ def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[
         if result.changed:
             n_changed += 1
             ratios.append(float(result.char_edit_ratio))
+    facts = getattr(recipe, "metadata", None)
+    params = getattr(recipe, "params", None)
     validity: dict[str, Any] = {}
     if ctx.engine.validity is not None and n and not is_pair_language(data.language):
         validity = dict(ctx.engine.validity(list(data.items), records, data.language))
@@ -216,6 +230,8 @@ def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[
         "mean_char_edit_ratio": sum(ratios) / n if n else 0.0,
         "mean_char_edit_ratio_changed": sum(ratios) / len(ratios) if ratios else 0.0,
         "validity": validity,
+        "recipe_params": dict(params()) if callable(params) else dict(variant.params),
+        "recipe_metadata": dict(facts(data.language)) if callable(facts) else {},
     }
 
 

@@ -27,7 +27,7 @@ from xtremer_robust.subsets.canonical import atomic_write_bytes, canonical_json,
 from xtremer_robust.subsets.generalized import is_pair_language
 from xtremer_robust.subsets.layout import INDEX_FILE, MANIFEST_SUFFIX
 
-__all__ = ["INDEX_FORMAT", "read_manifests", "build_index", "write_index", "read_index", "index_hash", "iter_index"]
+__all__ = ["INDEX_FORMAT", "read_manifests", "build_index", "write_index", "read_index", "index_hash", "iter_index", "refresh_index"]
 
 INDEX_FORMAT = 1
 
@@ -95,6 +95,7 @@ def build_index(out: Path, *, view_sizes: tuple[int, ...] = (), view_families: t
         "package_version": __version__,
         "suite_version": suite_version,
         "view_sizes": list(view_sizes),
+        "view_families": list(view_families),
         "subsets": entries,
         "views": _views(entries, tuple(view_sizes), tuple(view_families)),
     }
@@ -107,6 +108,14 @@ def write_index(out: Path, **kwargs: Any) -> dict[str, Any]:
     index = build_index(out, **kwargs)
     atomic_write_bytes(out / INDEX_FILE, (json.dumps(index, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8"))
     return index
+
+
+def refresh_index(out: Path) -> dict[str, Any]:
+    """Rewrite ``index.json`` after subsets were added, keeping the views and suite version it had."""
+    previous = read_index(out) if (out / INDEX_FILE).is_file() else {}
+    return write_index(out, view_sizes=tuple(previous.get("view_sizes", ())),
+                       view_families=tuple(previous.get("view_families", ("xlmr", "mbert"))),
+                       suite_version=previous.get("suite_version"))
 
 
 def read_index(path: Path) -> dict[str, Any]:

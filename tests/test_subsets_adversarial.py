@@ -1,0 +1,125 @@
+"""The greedy character-level attack and adversarial filtering, against a tiny deterministic fake model."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import pytest
+import regex
+
+from xtremer_robust.data.records import PairItem, Record, TaggingItem
+from xtremer_robust.errors import ConfigError
+from xtremer_robust.subsets.adversarial import attack_items, hard_items
+
+
+class KeywordModel:
+    """Predicts 'entailment' unless the item's keyword (looked up by item id) is no longer intact.
+
+    A deterministic stand-in for a classifier: one important word per item, the rest
+    irrelevant, so the attack must find and edit that word to flip the prediction. Items
+    without a keyword are always 'entailment'.
+    """
+
+    def __init__(self, keywords: dict[str, str]):
+        self.keywords = keywords
+        self.calls = 0
+
+    def _intact(self, item: Record) -> float:
+        text = f"{item.text_a} {item.text_b}" if isinstance(item, PairItem) else " ".join(item.tokens)
+        keyword = self.keywords.get(item.id)
+        return 1.0 if keyword is None or keyword in regex.findall(r"[\p{L}\p{M}]+", text) else 0.0
+
+    def predict(self, items: Sequence[Record]) -> list[dict[str, float]]:
+        self.calls += len(items)
+        return [{"entailment": self._intact(i), "contradiction": 1 - self._intact(i)} for i in items]
+
+    def gold_score(self, item: Record, prediction: dict[str, float]) -> float:
+        return prediction[item.label] if isinstance(item, PairItem) else prediction["entailment"]
+
+    def is_correct(self, item: Record, prediction: dict[str, float]) -> bool:
+        gold = item.label if isinstance(item, PairItem) else "entailment"
+        return max(prediction, key=prediction.get) == gold
+
+
+ITEMS = [
+    PairItem("0", "the cat sleeps on a warm mat", "a cat rests", "entailment"),
+    PairItem("1", "बिल्ली गर्म चटाई पर सोती है", "बिल्ली आराम करती है", "entailment"),
+    PairItem("2", "dogs bark loudly", "dogs are quiet", "contradiction"),  # the model gets this wrong
+]
+KEYWORDS = {"0": "sleeps", "1": "चटाई", "t0": "cat"}
+
+
+def PerItemModel(keywords: dict[str, str] = KEYWORDS) -> KeywordModel:
+    return KeywordModel(keywords)
+
+
+def test_attack_flips_by_editing_the_important_word_and_keeps_labels() -> None:
+    model = PerItemModel()
+    report = attack_items(model, ITEMS, seed=3, task="xnli", lang="hi", budget=0.5)
+    by_id = {r.id: r for r in report.results}
+    assert by_id["2"].status == "skipped"  # already wrong: not attacked
+    for i in ("0", "1"):
+        result = by_id[i]
+        assert result.status == "success"
+        assert result.words_edited == 1  # the keyword had the highest leave-one-out importance
+        assert result.record.label == ITEMS[int(i)].label and result.record.id == i
+        assert 0 < result.char_edit_ratio < 0.2
+        # grapheme safety: every cluster of the result is a cluster of the source or a single letter
+        for text in (result.record.text_a, result.record.text_b):
+            assert not regex.match(r"\p{M}", text)
+            assert all(not regex.match(r"^\p{M}", w) for w in text.split(" "))
+    # queries: 1 clean + one per word (leave-one-out) + one per edit, counted per item
+    words_0 = len(ITEMS[0].text_a.split()) + len(ITEMS[0].text_b.split())
+    assert by_id["0"].queries == 1 + words_0 + 1
+    summary = report.summary()
+    assert summary["attack_success_rate"] == 1.0 and summary["n_attacked"] == 2
+    assert summary["queries_per_item"] == (by_id["0"].queries + by_id["1"].queries) / 2
+
+
+def test_attack_is_deterministic_and_budget_bounded() -> None:
+    first = attack_items(PerItemModel(), ITEMS, seed=5, task="xnli", lang="en", budget=0.2)
+    second = attack_items(PerItemModel(), ITEMS, seed=5, task="xnli", lang="en", budget=0.2)
+    assert first.results == second.results
+
+    class Stubborn(KeywordModel):
+        def _intact(self, item: Record) -> float:
+            return 1.0
+
+    robust = attack_items(Stubborn({}), ITEMS[:1], seed=5, task="xnli", lang="en", budget=0.25)
+    result = robust.results[0]
+    n_words = len(ITEMS[0].text_a.split()) + len(ITEMS[0].text_b.split())
+    assert result.status == "failed" and result.words_edited <= max(1, int(0.25 * n_words))
+    assert robust.success_rate == 0.0
+    with pytest.raises(ConfigError, match="budget"):
+        attack_items(Stubborn({}), ITEMS, seed=5, task="xnli", lang="en", budget=1.5)
+
+
+def test_tagging_attack_keeps_tokens_aligned() -> None:
+    item = TaggingItem("t0", ("the", "cat", "sleeps"), ("O", "B-ANIMAL", "O"))
+    report = attack_items(PerItemModel(), [item], seed=1, task="panx", lang="en", budget=1.0)
+    result = report.results[0]
+    assert result.status == "success"
+    assert len(result.record.tokens) == 3 and result.record.tags == item.tags
+    assert result.record.tokens[1] != "cat" and result.record.tokens[0] == "the"
+
+
+def test_hard_items_are_the_reference_models_mistakes() -> None:
+    hard, stats = hard_items(PerItemModel(), ITEMS)
+    assert [r.id for r in hard] == ["2"]
+    assert stats == {"n_items": 3, "n_hard": 1, "hard_share": 1 / 3}
+
+
+def test_adversarial_subsets_are_written_verified_and_loadable(tmp_path) -> None:
+    from xtremer_robust.data.taskdata import TaskData
+    from xtremer_robust.subsets import iter_index, load_subset, verify_subsets
+    from xtremer_robust.subsets.adversarial import write_adversarial_subsets
+
+    data = TaskData("xnli", "hi", "test", "pair_classification", tuple(ITEMS))
+    manifests = write_adversarial_subsets(tmp_path, data, PerItemModel(), model="Fake/Keyword-1", seed=3, budget=0.5)
+    assert manifests["adv"]["variant"] == "adv-fake_keyword-1"
+    assert manifests["adv"]["item_ids"] == ["0", "1"] and manifests["adv"]["attack"]["attack_success_rate"] == 1.0
+    assert manifests["hard"]["item_ids"] == ["2"]
+    assert verify_subsets(tmp_path) == []
+    assert {e["variant"] for e in iter_index(tmp_path)} == {"adv-fake_keyword-1", "hard-fake_keyword-1"}
+    loaded, _ = load_subset(tmp_path, "xnli", "hi", "test", "adv-fake_keyword-1")
+    assert [i.label for i in loaded.items] == ["entailment", "entailment"]
