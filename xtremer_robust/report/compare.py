@@ -1,0 +1,145 @@
+"""``compare A B``: two submissions, paired item by item through their sidecars.
+
+Items are joined on (id, content hash), so only items that both models saw with exactly
+the same text count; a subset rebuilt differently shows up as fewer shared items, never as
+a silent mismatch. Per cell: score of B minus score of A with a paired-bootstrap interval
+and McNemar (0/1 items) or a paired permutation test. Per perturbed variant: gap of B minus
+gap of A on items present in all four (clean and perturbed, A and B), resampled with one
+index matrix for all four arrays; its test swaps the models' labels per item. Holm and BH
+adjust each family (score differences, gap differences) separately.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from xtremer_robust.errors import SchemaError
+from xtremer_robust.report import paired_stats as ps
+from xtremer_robust.report.safe_json import iter_jsonl_gz, safe_relative_path
+from xtremer_robust.report.scoring import Scorer, scorer_for
+from xtremer_robust.report.validate import load_submission
+
+__all__ = ["compare_submissions", "read_sidecar"]
+
+ItemKey = tuple[str, str]  # (id, content_hash)
+CellKey = tuple[str, str, str, str]
+
+
+def read_sidecar(doc: dict[str, Any], folder: Path) -> dict[CellKey, dict[ItemKey, list[float]]]:
+    """Per-item statistics of a (validated) submission, by cell and (id, content hash)."""
+    path = safe_relative_path(folder, doc["items"]["path"], field="items.path")
+    cells: dict[CellKey, dict[ItemKey, list[float]]] = {}
+    for _, obj in iter_jsonl_gz(path):
+        key = (obj["task"], obj["language"], obj["split"], obj["variant"])
+        cells.setdefault(key, {})[(str(obj["id"]), str(obj.get("content_hash") or ""))] = obj["stats"]
+    return cells
+
+
+def _test(a: np.ndarray, b: np.ndarray, scorer: Scorer, n: int, rng: np.random.Generator) -> tuple[str, float]:
+    if scorer.is_binary(a) and scorer.is_binary(b):
+        return "mcnemar_exact", ps.mcnemar_exact(a[:, scorer.mean_column], b[:, scorer.mean_column])
+    return "paired_permutation", ps.permutation_pvalue(a, b, scorer, n, rng)
+
+
+def _gap_of_gaps(arrays: list[np.ndarray], scorer: Scorer, n_resamples: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """Bootstrap replicates of (gap B - gap A) and the permutation p-value (swap A/B per item)."""
+    ac, ap, bc, bp = arrays
+    n = ac.shape[0]
+    agg = scorer.aggregate
+    reps = []
+    for size in ps._chunks(n_resamples, n):
+        idx = rng.integers(0, n, size=(size, n))
+        reps.append((agg(bc[idx]) - agg(bp[idx])) - (agg(ac[idx]) - agg(ap[idx])))
+    observed = abs((scorer.score(bc) - scorer.score(bp)) - (scorer.score(ac) - scorer.score(ap)))
+    hits = 0
+    for size in ps._chunks(n_resamples, n):
+        swap = (rng.random((size, n)) < 0.5)[..., None]
+        diff = (agg(np.where(swap, ac, bc)) - agg(np.where(swap, ap, bp))) - (
+            agg(np.where(swap, bc, ac)) - agg(np.where(swap, bp, ap))
+        )
+        hits += int(np.sum(np.abs(diff) >= observed - 1e-12))
+    return np.concatenate(reps), (1 + hits) / (1 + n_resamples)
+
+
+def _adjust(rows: list[dict[str, Any]]) -> None:
+    if rows:
+        raw = np.array([r["p_value"] for r in rows])
+        for row, holm, bh in zip(rows, ps.holm(raw), ps.benjamini_hochberg(raw)):
+            row["p_holm"], row["p_bh"] = float(holm), float(bh)
+
+
+def compare_submissions(
+    a_path: str | Path, b_path: str | Path, *, n_resamples: int = 10_000, seed: int = 0, ci_level: float = 0.95
+) -> dict[str, Any]:
+    """Paired comparison of submission B against A (differences are B minus A)."""
+    docs, items = [], []
+    for path in (Path(a_path), Path(b_path)):
+        doc, _ = load_submission(path)
+        docs.append(doc)
+        items.append(read_sidecar(doc, path.parent))
+    metrics = {(c["task"], c["language"], c["split"], c["variant"]): c for c in docs[0]["cells"]}
+    shared_cells = sorted(set(items[0]) & set(items[1]) & set(metrics))
+    if not shared_cells:
+        raise SchemaError(f"{a_path} and {b_path} share no (task, language, split, variant) cell; nothing to compare")
+
+    score_rows: list[dict[str, Any]] = []
+    for key in shared_cells:
+        cell = metrics[key]
+        scorer = scorer_for(cell["metric"], cell["stat_names"])
+        shared = sorted(set(items[0][key]) & set(items[1][key]))
+        if not shared:
+            continue
+        a = np.asarray([items[0][key][k] for k in shared], dtype=np.float64)
+        b = np.asarray([items[1][key][k] for k in shared], dtype=np.float64)
+        rng = ps.cell_rng(seed, "compare-score", *key)
+        reps_a, reps_b = ps.paired_replicates(a, b, scorer, n_resamples, rng)
+        diff = scorer.score(b) - scorer.score(a)
+        low, high = ps.percentile_ci(reps_b - reps_a, ci_level)
+        test, p = _test(a, b, scorer, n_resamples, rng)
+        score_rows.append({
+            "task": key[0], "language": key[1], "split": key[2], "variant": key[3], "metric": cell["metric"],
+            "n_shared": len(shared), "n_a": len(items[0][key]), "n_b": len(items[1][key]),
+            "score_a": scorer.score(a), "score_b": scorer.score(b), "difference": diff,
+            "ci_low": min(low, diff), "ci_high": max(high, diff), "test": test, "p_value": p,
+        })
+
+    gap_rows: list[dict[str, Any]] = []
+    for key in shared_cells:
+        clean_key = (key[0], key[1], key[2], "clean")
+        if key[3] == "clean" or clean_key not in shared_cells:
+            continue
+        scorer = scorer_for(metrics[key]["metric"], metrics[key]["stat_names"])
+        clean_ids = {k[0]: k for k in set(items[0][clean_key]) & set(items[1][clean_key])}
+        pert_ids = {k[0]: k for k in set(items[0][key]) & set(items[1][key])}
+        ids = sorted(set(clean_ids) & set(pert_ids))
+        if not ids:
+            continue
+        arrays = [
+            np.asarray([items[side][ck][keys[i]] for i in ids], dtype=np.float64)
+            for side in (0, 1)
+            for ck, keys in ((clean_key, clean_ids), (key, pert_ids))
+        ]
+        reps, p = _gap_of_gaps(arrays, scorer, n_resamples, ps.cell_rng(seed, "compare-gap", *key))
+        gap_a = scorer.score(arrays[0]) - scorer.score(arrays[1])
+        gap_b = scorer.score(arrays[2]) - scorer.score(arrays[3])
+        low, high = ps.percentile_ci(reps, ci_level)
+        diff = gap_b - gap_a
+        gap_rows.append({
+            "task": key[0], "language": key[1], "split": key[2], "variant": key[3], "metric": metrics[key]["metric"],
+            "n_shared": len(ids), "gap_a": gap_a, "gap_b": gap_b, "difference": diff,
+            "ci_low": min(low, diff), "ci_high": max(high, diff), "test": "paired_permutation", "p_value": p,
+        })
+    _adjust(score_rows)
+    _adjust(gap_rows)
+    return {
+        "a": {"path": str(a_path), "model": docs[0]["model"]["id"]},
+        "b": {"path": str(b_path), "model": docs[1]["model"]["id"]},
+        "direction": "B minus A",
+        "statistics": {"n_resamples": n_resamples, "seed": seed, "ci_level": ci_level,
+                       "join": "items joined on (id, content_hash)", "ci_method": "paired bootstrap, percentile"},
+        "scores": score_rows,
+        "gaps": gap_rows,
+    }

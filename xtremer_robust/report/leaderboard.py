@@ -1,0 +1,152 @@
+"""``leaderboard DIR``: rank the valid submissions of a folder; render as rows, Markdown, HTML.
+
+Every ``*.json`` in DIR (and one folder level below) is validated in full; files that fail are
+listed with their reason instead of being ranked. The ranking is by the overall clean score
+(mean over (task, split) groups, the submission's stated convention); submissions that cover
+different tasks are not comparable on that number, so the table shows how many tasks each
+covers and whether its overall figure is complete. Numbers are shown x100 as XTREME does,
+with their 95% intervals in brackets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xtremer_robust.errors import SchemaError
+from xtremer_robust.report.validate import load_submission
+
+__all__ = ["Entry", "Leaderboard", "collect_leaderboard", "table_columns", "table_rows", "render_markdown"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One valid submission and the numbers the leaderboard shows."""
+
+    path: Path
+    doc: dict[str, Any]
+
+    @property
+    def model(self) -> str:
+        model = self.doc["model"]
+        inter = model["intermediate_task"]
+        suffix = f" +{inter['name']}@{inter['steps']}" if inter.get("name") else ""
+        return f"{model['id']}{suffix}"
+
+    def aggregate(self, kind: str, scope: str, variant: str) -> dict[str, Any] | None:
+        for bucket in ("per_task", "per_tier", "overall"):
+            for agg in self.doc["aggregates"][bucket]:
+                if (agg["kind"], agg["scope"], agg["variant"]) == (kind, scope, variant):
+                    return agg
+        return None
+
+    @property
+    def variants(self) -> list[str]:
+        return sorted({c["variant"] for c in self.doc["cells"]} - {"clean"})
+
+    @property
+    def tasks(self) -> list[str]:
+        return sorted({c["task"] for c in self.doc["cells"]})
+
+
+@dataclass(frozen=True)
+class Leaderboard:
+    entries: list[Entry]  # ranked, best first
+    rejected: list[tuple[Path, str]]
+
+    @property
+    def variants(self) -> list[str]:
+        return sorted({v for e in self.entries for v in e.variants})
+
+    @property
+    def tasks(self) -> list[str]:
+        return sorted({t for e in self.entries for t in e.tasks})
+
+
+def _candidates(folder: Path) -> list[Path]:
+    found = sorted(folder.glob("*.json")) + sorted(folder.glob("*/*.json"))
+    return [p for p in found if not p.name.endswith(".schema.json") and p.is_file() and not p.is_symlink()]
+
+
+def _clean_overall(entry: Entry) -> float:
+    agg = entry.aggregate("score", "overall", "clean")
+    return agg["value"] if agg else float("-inf")
+
+
+def collect_leaderboard(folder: str | Path) -> Leaderboard:
+    """Validate and rank every submission in ``folder``."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SchemaError(f"leaderboard: '{folder}' is not a folder; pass the folder that holds submission JSON files")
+    entries, rejected = [], []
+    for path in _candidates(folder):
+        try:
+            doc, _ = load_submission(path)
+        except SchemaError as exc:
+            rejected.append((path, str(exc)))
+            continue
+        entries.append(Entry(path, doc))
+    if not entries:
+        reasons = "; ".join(f"{p.name}: {m}" for p, m in rejected[:3]) or "no *.json files"
+        raise SchemaError(f"leaderboard: no valid submission in '{folder}' ({reasons})")
+    entries.sort(key=lambda e: (-_clean_overall(e), e.model))
+    return Leaderboard(entries, rejected)
+
+
+def _fmt(agg: dict[str, Any] | None, *, signed: bool = False) -> str:
+    if agg is None:
+        return "-"
+    value, low, high = (100 * agg[k] for k in ("value", "ci_low", "ci_high"))
+    sign = "+" if signed else ""
+    return f"{value:{sign}.1f} [{low:{sign}.1f}, {high:{sign}.1f}]"
+
+
+def table_columns(board: Leaderboard) -> list[tuple[str, str]]:
+    """(key, header) of every column, in order."""
+    cols = [("rank", "Rank"), ("model", "Model"), ("clean", "Clean overall [95% CI]")]
+    cols += [(f"gap:{v}", f"Gap {v} [95% CI]") for v in board.variants]
+    cols += [(f"task:{t}", t) for t in board.tasks]
+    cols += [("coverage", "Tasks"), ("complete", "Complete")]
+    return cols
+
+
+def table_rows(board: Leaderboard) -> list[dict[str, tuple[str, float | str]]]:
+    """Each row maps a column key to (shown text, sort value)."""
+    rows = []
+    for rank, entry in enumerate(board.entries, start=1):
+        clean = entry.aggregate("score", "overall", "clean")
+        row: dict[str, tuple[str, float | str]] = {
+            "rank": (str(rank), rank),
+            "model": (entry.model, entry.model),
+            "clean": (_fmt(clean), clean["value"] if clean else float("-inf")),
+        }
+        for variant in board.variants:
+            gap = entry.aggregate("gap", "overall", variant)
+            row[f"gap:{variant}"] = (_fmt(gap, signed=True), gap["value"] if gap else float("inf"))
+        for task in board.tasks:
+            scopes = [a for a in entry.doc["aggregates"]["per_task"]
+                      if a["kind"] == "score" and a["variant"] == "clean" and a["scope"].startswith(f"task:{task}/")]
+            agg = scopes[0] if scopes else None
+            row[f"task:{task}"] = (f"{100 * agg['value']:.1f}" if agg else "-", agg["value"] if agg else float("-inf"))
+        row["coverage"] = (str(len(entry.tasks)), len(entry.tasks))
+        row["complete"] = ("yes" if clean and clean["complete"] else "no", int(bool(clean and clean["complete"])))
+        rows.append(row)
+    return rows
+
+
+def render_markdown(board: Leaderboard) -> str:
+    """The ranked table as GitHub-flavoured Markdown, with the convention beneath it."""
+    cols = table_columns(board)
+    lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
+    for row in table_rows(board):
+        lines.append("| " + " | ".join(row[k][0].replace("|", "\\|") for k, _ in cols) + " |")
+    lines.append("")
+    lines.append(
+        "Scores x100 with 95% paired-bootstrap intervals; gap = clean minus perturbed on the same items "
+        "(positive = the perturbation hurts). Ranked by the overall clean score; an overall figure is "
+        "'complete' only when all ten XTREME-R tasks and their languages are present."
+    )
+    for path, message in board.rejected:
+        lines.append(f"\nRejected `{path.name}`: {message}")
+    return "\n".join(lines) + "\n"
