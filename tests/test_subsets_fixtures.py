@@ -101,7 +101,7 @@ def apply(record: Record, recipe: SwapRecipe, *, seed: int, task: str, lang: str
     return Perturbed(record, False, 0.0, "unsupported family")
 
 
-def validity(originals: Sequence[Record], perturbed: Sequence[Record], lang: str) -> dict[str, float]:
+def validity(originals: Sequence[Record], perturbed: Sequence[Record], lang: str, recipe: Any) -> dict[str, float]:
     same = sum(o == p for o, p in zip(originals, perturbed))
     return {"unchanged_share": same / len(originals)}
 

@@ -220,7 +220,7 @@ def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[
     params = getattr(recipe, "params", None)
     validity: dict[str, Any] = {}
     if ctx.engine.validity is not None and n and not is_pair_language(data.language):
-        validity = dict(ctx.engine.validity(list(data.items), records, data.language))
+        validity = dict(ctx.engine.validity(list(data.items), records, data.language, recipe))
     return records, {
         "n": n,
         "n_changed": n_changed,

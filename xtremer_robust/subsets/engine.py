@@ -9,6 +9,7 @@ by reference. :func:`default_engine` wires the package's own ``xtremer_robust.pe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from xtremer_robust.data.records import Record
@@ -31,8 +32,8 @@ class PerturbedLike(Protocol):
 ResolveFn = Callable[..., Any]
 #: (record, recipe, *, seed, task, lang) -> PerturbedLike
 ApplyFn = Callable[..., PerturbedLike]
-#: (originals, perturbed records, lang) -> dict of validity figures
-ValidityFn = Callable[[Sequence[Record], Sequence[Record], str], Mapping[str, Any]]
+#: (originals, perturbed records, lang, recipe) -> dict of validity figures
+ValidityFn = Callable[[Sequence[Record], Sequence[Record], str, Any], Mapping[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,22 @@ def _apply_default(record: Record, recipe: Any, *, seed: int, task: str, lang: s
     return _perturb_module().apply_recipe(record, recipe, seed=seed, task=task, lang=lang)
 
 
-def _validity_default(originals: Sequence[Record], perturbed: Sequence[Record], lang: str) -> Mapping[str, Any]:
-    import xtremer_robust.perturb as perturb
-
-    figures = getattr(perturb, "validity_figures", None)
-    return figures(originals, perturbed, lang) if figures is not None else {}
+def _validity_default(originals: Sequence[Record], perturbed: Sequence[Record], lang: str, recipe: Any) -> Mapping[str, Any]:
+    """``xtremer_robust.perturb.validity.validity_figures`` over the texts the recipe could edit."""
+    try:
+        from xtremer_robust.perturb.apply import DEFAULT_FIELDS, perturbable_texts
+        from xtremer_robust.perturb.validity import validity_figures
+    except ImportError:
+        return {}
+    before: list[str] = []
+    after: list[str] = []
+    for old, new in zip(originals, perturbed):
+        fields = DEFAULT_FIELDS[type(old)]
+        a, b = perturbable_texts(old, fields), perturbable_texts(new, fields)
+        if len(a) == len(b):  # texts pair up one to one (tagging keeps its token count)
+            before.extend(a)
+            after.extend(b)
+    return validity_figures(before, after, lang, rewrites_marks=bool(getattr(recipe, "rewrites_marks", False)))
 
 
 def default_engine() -> Engine:
@@ -105,19 +117,8 @@ class DataDirSource:
         lister = getattr(data, "available_sets", None)
         if lister is None or self.data_dir is None:
             return None
-        found = lister(task, self.data_dir)
-        return [_as_lang_split(entry) for entry in found]
-
-
-def _as_lang_split(entry: Any) -> tuple[str, str]:
-    """``available_sets`` rows as (language, split), whatever small shape the reader returns."""
-    if isinstance(entry, tuple) and len(entry) == 2:
-        return str(entry[0]), str(entry[1])
-    lang = getattr(entry, "language", None) or getattr(entry, "lang", None)
-    split = getattr(entry, "split", None)
-    if lang is None or split is None:
-        raise ConfigError(f"available_sets returned {entry!r}; expected (language, split) pairs")
-    return str(lang), str(split)
+        found = lister(task, Path(self.data_dir))
+        return [(lang, split) for lang, splits in found.items() for split in splits]
 
 
 @dataclass(frozen=True)
