@@ -1,0 +1,53 @@
+"""Multiple choice (XCOPA): one multiple-choice forward scores every choice of an item.
+
+Input format, per choice: first segment the premise, second segment the question
+rendered as an English prompt followed by the choice. A checkpoint fine-tuned with
+another format will score lower: fine-tune with :data:`QUESTION_PROMPTS` to match.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from xtremer_robust.data.records import ChoiceItem
+from xtremer_robust.runner.engine import Feature
+from xtremer_robust.runner.families.pair import model_max_length
+
+__all__ = ["ChoiceFamily", "QUESTION_PROMPTS"]
+
+#: COPA question type -> prompt (the wording used by the SuperGLUE COPA baselines).
+QUESTION_PROMPTS = {"cause": "What was the cause?", "effect": "What happened as a result?"}
+
+
+class ChoiceFamily:
+    def __init__(self, loaded: Any):
+        self.loaded = loaded
+        self.max_length = model_max_length(loaded)
+
+    def head_key(self) -> str:
+        return f"multiple_choice:max{self.max_length}:prompts=v1"
+
+    def featurize(self, items: Sequence[ChoiceItem]) -> list[Feature]:
+        firsts, seconds = [], []
+        for item in items:
+            prompt = QUESTION_PROMPTS.get(item.question, item.question)
+            for choice in item.choices:
+                firsts.append(item.premise)
+                seconds.append(f"{prompt} {choice}")
+        enc = self.loaded.tokenizer(firsts, seconds, truncation=True, max_length=self.max_length)
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+        features, row = [], 0
+        for n, item in enumerate(items):
+            rows = range(row, row + len(item.choices))
+            inputs = {k: [list(enc[k][r]) for r in rows] for k in keys}
+            features.append(Feature(owner=n, inputs=inputs, length=max(len(x) for x in inputs["input_ids"])))
+            row += len(item.choices)
+        return features
+
+    def forward(self, model: Any, batch: dict[str, Any]) -> list[np.ndarray]:
+        return list(model(**batch).logits.float().cpu().numpy())
+
+    def finalize(self, item: ChoiceItem, features: list[Feature], outputs: list[np.ndarray]) -> int:
+        return int(np.argmax(outputs[0]))

@@ -1,0 +1,71 @@
+"""Writing what a score run produces, atomically: per-item files, results.json, leaderboard files.
+
+The layout is a contract other parts read (``xtremer_robust.report.score_outputs``):
+
+- ``<out>/results.json``: ``{"schema": "xtremer-robust/results/v1", "model": {...},
+  "harness": {...}, "cells": [...]}``, one cell per (task, language, split, variant);
+- ``<out>/items/<task>/<lang>/<split>/<variant>.jsonl``: one line per item, ``{"id",
+  "content_hash", "prediction", "stats", "index"}`` (``index`` = position in the set,
+  which lets shards merge back into the unsharded order);
+- ``<out>/xtreme/<task>/test-<lang>.<ext>``: the XTREME leaderboard layout of the clean cells.
+
+Every file is written to a temporary file in its own folder and renamed into place, so a
+crash leaves either the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+__all__ = ["RESULTS_SCHEMA", "atomic_write_text", "items_relpath", "write_items", "write_results", "sha256_file"]
+
+RESULTS_SCHEMA = "xtremer-robust/results/v1"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary sibling and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def items_relpath(task: str, language: str, split: str, variant: str) -> str:
+    return f"items/{task}/{language}/{split}/{variant}.jsonl"
+
+
+def write_items(out: Path, relpath: str, rows: Sequence[dict[str, Any]]) -> str:
+    """Write one cell's per-item lines; returns the file's sha256."""
+    text = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
+    path = out / relpath
+    atomic_write_text(path, text)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_results(out: Path, model: dict[str, Any], harness: dict[str, Any], cells: list[dict[str, Any]], **extra: Any) -> Path:
+    """Write ``results.json`` last: its presence means the run finished."""
+    payload = {"schema": RESULTS_SCHEMA, "model": model, "harness": harness, "cells": cells, **extra}
+    path = out / "results.json"
+    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    return path
