@@ -31,7 +31,7 @@ from xtremer_robust.data.squad_json import read_squad_json
 from xtremer_robust.data.tagging import read_conllu, read_token_tag_tsv, to_items
 from xtremer_robust.data.taskdata import SourceFile, TaskData
 from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
-from xtremer_robust.tasks import TaskSpec
+from xtremer_robust.tasks import TaskSpec, get_task
 
 __all__ = ["file_format", "local_files", "load_local", "load_lareqa_multilingual", "no_local_layout"]
 
@@ -158,16 +158,24 @@ def load_local(spec: TaskSpec, lang: str, split: str, data_dir: Path) -> TaskDat
     )
 
 
-def load_lareqa_multilingual(spec: TaskSpec, lang: str, data_dir: Path, split: str | None = None) -> TaskData:
-    """XTREME-R's LAReQA set for queries in ``lang``: ranked against every language's sentences.
+def load_lareqa_multilingual(
+    lang: str, data_dir: Path, *, split: str | None = None, languages: Sequence[str] | None = None
+) -> TaskData:
+    """XTREME-R's LAReQA set for queries in ``lang``, ranked against every language's sentences.
 
-    Every language of the task must be present (the pool is incomplete otherwise).
+    ``languages`` None means all 11 languages of the task (the pool of XTREME-R); every one
+    must be present in ``data_dir``, since a partial pool would silently change the task.
     """
+    spec = get_task("lareqa")
     split = split or spec.eval_split
     spec.check_language(lang)
+    codes = list(languages) if languages is not None else list(spec.languages_for(split))
+    if lang not in codes:
+        raise ConfigError(f"languages: the pool must include the query language '{lang}', got {codes}")
     parsed: dict[str, XquadR] = {}
     sources: list[SourceText] = []
-    for code in spec.languages_for(split):
+    for code in codes:
+        spec.check_language(code)
         files = local_files(spec, code, split, data_dir)
         if len(files) != 1 or file_format(spec, files[0]) != "xquad_r":
             raise ConfigError(f"{spec.name}: the multilingual pool needs one XQuAD-R file per language, found {files}")
