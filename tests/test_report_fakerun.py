@@ -94,7 +94,9 @@ def test_builder_writes_a_submission_with_gaps_aggregates_and_sidecar(tmp_path: 
     scores = [c["score"] for c in sub["cells"] if c["variant"] == "clean"]
     assert min(scores) <= overall[("score", "clean")]["value"] <= max(scores)
     xquad = next(c for c in sub["cells"] if c["task"] == "xquad")
-    assert set(xquad["secondary"]) == {"em"}
+    assert set(xquad["secondary"]) == {"exact_match"}
+    panx = next(c for c in sub["cells"] if c["task"] == "panx")
+    assert set(panx["secondary"]) == {"precision", "recall"}
 
 
 def test_builder_is_deterministic_for_a_seed(tmp_path: Path) -> None:

@@ -21,7 +21,8 @@ _RESAMPLES_HELP = "Bootstrap resamples (and permutations) per cell; 10,000 or mo
 def _pct(value: float | None, signed: bool = False) -> str:
     if value is None:
         return "-"
-    return f"{100 * value:+.1f}" if signed else f"{100 * value:.1f}"
+    points = 100 * value + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{points:+.1f}" if signed else f"{points:.1f}"
 
 
 def _ci(row: dict[str, Any], signed: bool = False) -> str:

@@ -3,7 +3,7 @@
 Items are joined on (id, content hash), so only items that both models saw with exactly
 the same text count; a subset rebuilt differently shows up as fewer shared items, never as
 a silent mismatch. Per cell: score of B minus score of A with a paired-bootstrap interval
-and McNemar (0/1 items) or a paired permutation test. Per perturbed variant: gap of B minus
+and McNemar (0/1 items) or a paired permutation test (from the statistics part). Per perturbed variant: gap of B minus
 gap of A on items present in all four (clean and perturbed, A and B), resampled with one
 index matrix for all four arrays; its test swaps the models' labels per item. Holm and BH
 adjust each family (score differences, gap differences) separately.
@@ -17,10 +17,12 @@ from typing import Any
 import numpy as np
 
 from xtremer_robust.errors import SchemaError
-from xtremer_robust.report import paired_stats as ps
+from xtremer_robust.metrics import Metric
+from xtremer_robust.report import replicates as rp
 from xtremer_robust.report.safe_json import iter_jsonl_gz, safe_relative_path
-from xtremer_robust.report.scoring import Scorer, scorer_for
+from xtremer_robust.report.scoring import metric_for_cell
 from xtremer_robust.report.validate import load_submission
+from xtremer_robust.stats import PairedCell, benjamini_hochberg, holm, paired_gaps
 
 __all__ = ["compare_submissions", "read_sidecar"]
 
@@ -38,24 +40,18 @@ def read_sidecar(doc: dict[str, Any], folder: Path) -> dict[CellKey, dict[ItemKe
     return cells
 
 
-def _test(a: np.ndarray, b: np.ndarray, scorer: Scorer, n: int, rng: np.random.Generator) -> tuple[str, float]:
-    if scorer.is_binary(a) and scorer.is_binary(b):
-        return "mcnemar_exact", ps.mcnemar_exact(a[:, scorer.mean_column], b[:, scorer.mean_column])
-    return "paired_permutation", ps.permutation_pvalue(a, b, scorer, n, rng)
-
-
-def _gap_of_gaps(arrays: list[np.ndarray], scorer: Scorer, n_resamples: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
+def _gap_of_gaps(arrays: list[np.ndarray], metric: Metric, n_resamples: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
     """Bootstrap replicates of (gap B - gap A) and the permutation p-value (swap A/B per item)."""
     ac, ap, bc, bp = arrays
     n = ac.shape[0]
-    agg = scorer.aggregate
+    agg = metric.aggregate
     reps = []
-    for size in ps._chunks(n_resamples, n):
+    for size in rp.chunks(n_resamples, n):
         idx = rng.integers(0, n, size=(size, n))
         reps.append((agg(bc[idx]) - agg(bp[idx])) - (agg(ac[idx]) - agg(ap[idx])))
-    observed = abs((scorer.score(bc) - scorer.score(bp)) - (scorer.score(ac) - scorer.score(ap)))
+    observed = abs((metric.score(bc) - metric.score(bp)) - (metric.score(ac) - metric.score(ap)))
     hits = 0
-    for size in ps._chunks(n_resamples, n):
+    for size in rp.chunks(n_resamples, n):
         swap = (rng.random((size, n)) < 0.5)[..., None]
         diff = (agg(np.where(swap, ac, bc)) - agg(np.where(swap, ap, bp))) - (
             agg(np.where(swap, bc, ac)) - agg(np.where(swap, bp, ap))
@@ -67,8 +63,8 @@ def _gap_of_gaps(arrays: list[np.ndarray], scorer: Scorer, n_resamples: int, rng
 def _adjust(rows: list[dict[str, Any]]) -> None:
     if rows:
         raw = np.array([r["p_value"] for r in rows])
-        for row, holm, bh in zip(rows, ps.holm(raw), ps.benjamini_hochberg(raw)):
-            row["p_holm"], row["p_bh"] = float(holm), float(bh)
+        for row, p_holm, p_bh in zip(rows, holm(raw), benjamini_hochberg(raw)):
+            row["p_holm"], row["p_bh"] = float(p_holm), float(p_bh)
 
 
 def compare_submissions(
@@ -85,25 +81,27 @@ def compare_submissions(
     if not shared_cells:
         raise SchemaError(f"{a_path} and {b_path} share no (task, language, split, variant) cell; nothing to compare")
 
-    score_rows: list[dict[str, Any]] = []
+    # Score differences: model A plays "clean", model B "perturbed" in the statistics part's
+    # paired gap (A - B), so B - A is its negative, with the interval mirrored.
+    keys, cells = [], []
     for key in shared_cells:
-        cell = metrics[key]
-        scorer = scorer_for(cell["metric"], cell["stat_names"])
+        metric = metric_for_cell(metrics[key]["metric"], metrics[key]["stat_names"], key[1])
         shared = sorted(set(items[0][key]) & set(items[1][key]))
-        if not shared:
-            continue
-        a = np.asarray([items[0][key][k] for k in shared], dtype=np.float64)
-        b = np.asarray([items[1][key][k] for k in shared], dtype=np.float64)
-        rng = ps.cell_rng(seed, "compare-score", *key)
-        reps_a, reps_b = ps.paired_replicates(a, b, scorer, n_resamples, rng)
-        diff = scorer.score(b) - scorer.score(a)
-        low, high = ps.percentile_ci(reps_b - reps_a, ci_level)
-        test, p = _test(a, b, scorer, n_resamples, rng)
+        if shared:
+            a = np.asarray([items[0][key][k] for k in shared], dtype=np.float64)
+            b = np.asarray([items[1][key][k] for k in shared], dtype=np.float64)
+            keys.append(key)
+            cells.append(PairedCell("/".join(key), a, b, metric))
+    results = paired_gaps(cells, n_resamples=n_resamples, seed=seed, n_permutations=n_resamples, confidence=ci_level) if cells else []
+    score_rows: list[dict[str, Any]] = []
+    for key, result in zip(keys, results):
+        diff = -result.gap
         score_rows.append({
-            "task": key[0], "language": key[1], "split": key[2], "variant": key[3], "metric": cell["metric"],
-            "n_shared": len(shared), "n_a": len(items[0][key]), "n_b": len(items[1][key]),
-            "score_a": scorer.score(a), "score_b": scorer.score(b), "difference": diff,
-            "ci_low": min(low, diff), "ci_high": max(high, diff), "test": test, "p_value": p,
+            "task": key[0], "language": key[1], "split": key[2], "variant": key[3], "metric": result.metric,
+            "n_shared": result.n, "n_a": len(items[0][key]), "n_b": len(items[1][key]),
+            "score_a": result.clean_score, "score_b": result.perturbed_score, "difference": diff,
+            "ci_low": min(-result.ci_high, diff), "ci_high": max(-result.ci_low, diff), "ci_method": result.method,
+            "test": result.test, "p_value": result.p_value,
         })
 
     gap_rows: list[dict[str, Any]] = []
@@ -111,7 +109,7 @@ def compare_submissions(
         clean_key = (key[0], key[1], key[2], "clean")
         if key[3] == "clean" or clean_key not in shared_cells:
             continue
-        scorer = scorer_for(metrics[key]["metric"], metrics[key]["stat_names"])
+        metric = metric_for_cell(metrics[key]["metric"], metrics[key]["stat_names"], key[1])
         clean_ids = {k[0]: k for k in set(items[0][clean_key]) & set(items[1][clean_key])}
         pert_ids = {k[0]: k for k in set(items[0][key]) & set(items[1][key])}
         ids = sorted(set(clean_ids) & set(pert_ids))
@@ -122,15 +120,16 @@ def compare_submissions(
             for side in (0, 1)
             for ck, keys in ((clean_key, clean_ids), (key, pert_ids))
         ]
-        reps, p = _gap_of_gaps(arrays, scorer, n_resamples, ps.cell_rng(seed, "compare-gap", *key))
-        gap_a = scorer.score(arrays[0]) - scorer.score(arrays[1])
-        gap_b = scorer.score(arrays[2]) - scorer.score(arrays[3])
-        low, high = ps.percentile_ci(reps, ci_level)
+        reps, p = _gap_of_gaps(arrays, metric, n_resamples, rp.cell_rng(seed, "compare-gap", *key))
+        gap_a = metric.score(arrays[0]) - metric.score(arrays[1])
+        gap_b = metric.score(arrays[2]) - metric.score(arrays[3])
+        low, high = rp.percentile_ci(reps, ci_level)
         diff = gap_b - gap_a
         gap_rows.append({
             "task": key[0], "language": key[1], "split": key[2], "variant": key[3], "metric": metrics[key]["metric"],
             "n_shared": len(ids), "gap_a": gap_a, "gap_b": gap_b, "difference": diff,
-            "ci_low": min(low, diff), "ci_high": max(high, diff), "test": "paired_permutation", "p_value": p,
+            "ci_low": min(low, diff), "ci_high": max(high, diff), "ci_method": "percentile",
+            "test": "paired_permutation", "p_value": p,
         })
     _adjust(score_rows)
     _adjust(gap_rows)
@@ -139,7 +138,8 @@ def compare_submissions(
         "b": {"path": str(b_path), "model": docs[1]["model"]["id"]},
         "direction": "B minus A",
         "statistics": {"n_resamples": n_resamples, "seed": seed, "ci_level": ci_level,
-                       "join": "items joined on (id, content_hash)", "ci_method": "paired bootstrap, percentile"},
+                       "join": "items joined on (id, content_hash)",
+                       "ci_method": "score differences: paired bootstrap, BCa (percentile fallback); gap differences: percentile"},
         "scores": score_rows,
         "gaps": gap_rows,
     }

@@ -24,11 +24,13 @@ import numpy as np
 
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.languages import all_languages
-from xtremer_robust.report import paired_stats as ps
+from xtremer_robust.metrics import Metric
+from xtremer_robust.report import replicates as rp
 from xtremer_robust.report.aggregates import CONVENTION, AggEntry, combine, plan_aggregates
-from xtremer_robust.report.score_outputs import CellItems, read_score_run
 from xtremer_robust.report.safe_json import write_bytes_atomic
-from xtremer_robust.report.scoring import Scorer, scorer_for
+from xtremer_robust.report.score_outputs import CellItems, read_score_run
+from xtremer_robust.report.scoring import headline_and_secondary, metric_for_cell
+from xtremer_robust.stats import CellGap, PairedCell, adjust_family, paired_gaps, score_cis
 
 __all__ = ["SUBMISSION_SCHEMA", "CLEAN_VARIANT", "build_submission", "load_schema", "sidecar_name"]
 
@@ -52,61 +54,47 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _cell_score(cell: CellItems, scorer: Scorer) -> float:
-    mine = scorer.score(cell.stats)
+def _label(key: tuple[str, ...]) -> str:
+    return "/".join(key)
+
+
+def _check_runner_score(cell: CellItems, mine: float) -> None:
     theirs = cell.record.get("score")
     if isinstance(theirs, (int, float)) and min(abs(theirs - mine), abs(theirs - 100 * mine)) > _SCORE_TOLERANCE:
         raise SchemaError(
-            f"cell {cell.key}: results.json says score {theirs}, but its per-item statistics give {mine}; "
+            f"cell {_label(cell.key)}: results.json says score {theirs}, but its per-item statistics give {mine}; "
             "the items file and results.json disagree (re-run score)"
         )
-    return mine
 
 
-def _gap_record(
-    clean: CellItems, pert: CellItems, scorer: Scorer, tier: str, n_resamples: int, seed: int, level: float
-) -> tuple[dict[str, Any], np.ndarray]:
+def _align(clean: CellItems, pert: CellItems) -> PairedCell:
+    """Clean and perturbed rows of the items both cells share (by id), and which predictions changed."""
     position = {item_id: i for i, item_id in enumerate(clean.ids)}
     pairs = [(position[item_id], j) for j, item_id in enumerate(pert.ids) if item_id in position]
     if not pairs:
-        raise SchemaError(f"cell {pert.key}: no item id is shared with the clean cell {clean.key}; cannot pair them")
-    ci_idx = np.fromiter((p[0] for p in pairs), dtype=np.int64)
-    pi_idx = np.fromiter((p[1] for p in pairs), dtype=np.int64)
-    a, b = clean.stats[ci_idx], pert.stats[pi_idx]
-    rng = ps.cell_rng(seed, "gap", *pert.key)
-    reps_a, reps_b = ps.paired_replicates(a, b, scorer, n_resamples, rng)
-    diff = reps_a - reps_b
-    clean_score, pert_score = scorer.score(a), scorer.score(b)
-    gap = clean_score - pert_score
-    low, high = ps.percentile_ci(diff, level)
-    if scorer.is_binary(a) and scorer.is_binary(b):
-        test, p = "mcnemar_exact", ps.mcnemar_exact(a[:, scorer.mean_column], b[:, scorer.mean_column])
-    else:
-        test, p = "paired_permutation", ps.permutation_pvalue(a, b, scorer, n_resamples, rng)
-    flips = sum(_canonical(clean.predictions[i]) != _canonical(pert.predictions[j]) for i, j in pairs)
-    task, language, split, variant = pert.key
-    record = {
-        "task": task,
-        "language": language,
-        "split": split,
-        "variant": variant,
-        "tier": tier,
-        "metric": scorer.metric,
-        "clean_score": clean_score,
-        "perturbed_score": pert_score,
-        "gap": gap,
-        "ci_low": min(low, gap),
-        "ci_high": max(high, gap),
-        "relative_drop": gap / clean_score if clean_score > 0 else None,
-        "flip_rate": flips / len(pairs),
-        "n": len(pairs),
-        "test": test,
-        "p_value": p,
-        "p_holm": p,
-        "p_bh": p,
-        "mde": ps.minimum_detectable_effect(diff),
+        raise SchemaError(f"cell {_label(pert.key)}: no item id is shared with the clean cell; cannot pair them")
+    ci = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
+    pi = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
+    changed = np.fromiter(
+        (_canonical(clean.predictions[i]) != _canonical(pert.predictions[j]) for i, j in pairs), dtype=bool, count=len(pairs)
+    )
+    metric = metric_for_cell(pert.record["metric"], pert.record["stat_names"], pert.key[1])
+    return PairedCell(_label(pert.key), clean.stats[ci], pert.stats[pi], metric, changed)
+
+
+def _gap_record(key: tuple[str, str, str, str], tier: str, gap: CellGap) -> dict[str, Any]:
+    task, language, split, variant = key
+    d = gap.to_dict()
+    return {
+        "task": task, "language": language, "split": split, "variant": variant, "tier": tier,
+        "metric": d["metric"], "clean_score": d["clean_score"], "perturbed_score": d["perturbed_score"],
+        "gap": d["gap"], "ci_low": min(d["ci_low"], d["gap"]), "ci_high": max(d["ci_high"], d["gap"]),
+        "ci_method": d["method"] if not d["method_note"] else f"{d['method']} ({d['method_note']})",
+        "relative_drop": d["relative_drop"], "flip_rate": d["flip_rate"], "n": d["n"],
+        "test": d["test"], "p_value": d["p_value"], "p_holm": d["p_holm"], "p_bh": d["p_bh"],
+        "n_clean_only": d["n_clean_only"], "n_perturbed_only": d["n_perturbed_only"],
+        "mde": d["mde"], "mde_method": d["mde_method"],
     }
-    return record, diff
 
 
 def _sidecar_bytes(cells: list[CellItems]) -> tuple[bytes, int]:
@@ -199,55 +187,61 @@ def build_submission(
     ``out`` defaults to ``<score_out_dir>/submission.json``; the sidecar
     ``<stem>.items.jsonl.gz`` is written beside it.
     """
-    if n_resamples < 1:
-        raise SchemaError(f"n_resamples: expected a positive number of bootstrap resamples, got {n_resamples}")
+    if n_resamples < 2:
+        raise SchemaError(f"n_resamples: expected at least 2 bootstrap resamples (10,000 recommended), got {n_resamples}")
     run = read_score_run(score_out_dir)
     out_path = Path(out) if out is not None else run.root / "submission.json"
     languages = all_languages()
     cells = [run.cells[key] for key in sorted(run.cells)]
-    scorers = {c.key: scorer_for(c.record["metric"], c.record["stat_names"]) for c in cells}
 
-    cell_records, entries, reps = [], [], []
+    metrics: dict[tuple[str, str, str, str], Metric] = {}
     for cell in cells:
+        if cell.key[1] not in languages:
+            raise SchemaError(f"cell {_label(cell.key)}: language '{cell.key[1]}' is not one of the 50 XTREME-R languages")
+        metrics[cell.key] = metric_for_cell(cell.record["metric"], cell.record["stat_names"], cell.key[1])
+    cis = score_cis(
+        [(_label(c.key), c.stats, metrics[c.key]) for c in cells], n_resamples=n_resamples, seed=seed, confidence=ci_level
+    )
+    cell_records, entries, reps = [], [], []
+    for cell, ci in zip(cells, cis):
         task, language, split, variant = cell.key
-        if language not in languages:
-            raise SchemaError(f"cell {cell.key}: language '{language}' is not one of the 50 XTREME-R languages")
-        scorer, tier = scorers[cell.key], languages[language].tier
-        score = _cell_score(cell, scorer)
-        cell_reps = ps.replicates(cell.stats, scorer, n_resamples, ps.cell_rng(seed, "score", *cell.key))
-        low, high = ps.percentile_ci(cell_reps, ci_level)
+        metric, tier = metrics[cell.key], languages[language].tier
+        score, secondary = headline_and_secondary(metric, cell.stats)
+        _check_runner_score(cell, score)
         record = {
             "task": task, "language": language, "split": split, "variant": variant, "tier": tier,
-            "metric": scorer.metric, "stat_names": list(scorer.stat_names),
-            "score": score, "ci_low": min(low, score), "ci_high": max(high, score), "n": int(cell.stats.shape[0]),
+            "metric": cell.record["metric"], "stat_names": list(metric.stat_names), "score": score,
+            "ci_low": min(ci.ci_low, score), "ci_high": max(ci.ci_high, score),
+            "ci_method": ci.method if not ci.method_note else f"{ci.method} ({ci.method_note})",
+            "n": int(cell.stats.shape[0]),
         }
-        if scorer.secondary:
-            record["secondary"] = {name: float(cell.stats[:, col].mean()) for name, col in scorer.secondary}
+        if secondary:
+            record["secondary"] = secondary
         cell_records.append(record)
         entries.append(AggEntry("score", task, split, language, tier, variant))
-        reps.append(cell_reps)
+        reps.append(rp.replicates(cell.stats, metric, n_resamples, rp.cell_rng(seed, "score", *cell.key)))
 
+    paired = [
+        (c.key, _align(run.cells[(c.key[0], c.key[1], c.key[2], CLEAN_VARIANT)], c))
+        for c in cells
+        if c.key[3] != CLEAN_VARIANT and (c.key[0], c.key[1], c.key[2], CLEAN_VARIANT) in run.cells
+    ]
+    gaps = adjust_family(
+        paired_gaps([p for _, p in paired], n_resamples=n_resamples, seed=seed, n_permutations=n_resamples, confidence=ci_level)
+    ) if paired else []
     gap_records = []
-    for cell in cells:
-        task, language, split, variant = cell.key
-        clean = run.cells.get((task, language, split, CLEAN_VARIANT))
-        if variant == CLEAN_VARIANT or clean is None:
-            continue
-        tier = languages[language].tier
-        record, diff = _gap_record(clean, cell, scorers[cell.key], tier, n_resamples, seed, ci_level)
-        gap_records.append(record)
-        entries.append(AggEntry("gap", task, split, language, tier, variant))
-        reps.append(diff)
-    if gap_records:
-        raw = np.array([g["p_value"] for g in gap_records])
-        for g, p_holm, p_bh in zip(gap_records, ps.holm(raw), ps.benjamini_hochberg(raw)):
-            g["p_holm"], g["p_bh"] = float(p_holm), float(p_bh)
+    for (key, cell), gap in zip(paired, gaps):
+        tier = languages[key[1]].tier
+        gap_records.append(_gap_record(key, tier, gap))
+        entries.append(AggEntry("gap", key[0], key[2], key[1], tier, key[3]))
+        rng = rp.cell_rng(seed, "gap", *key)
+        reps.append(rp.paired_difference_replicates(cell.stats_clean, cell.stats_perturbed, cell.metric, n_resamples, rng))
 
     points = [r["score"] for r in cell_records] + [g["gap"] for g in gap_records]
     aggregates: dict[str, list[dict[str, Any]]] = {"per_task": [], "per_tier": [], "overall": []}
     for plan in plan_aggregates(entries):
         value = float(combine(plan, points))
-        low, high = ps.percentile_ci(np.asarray(combine(plan, reps)), ci_level)
+        low, high = rp.percentile_ci(np.asarray(combine(plan, reps)), ci_level)
         bucket = "per_task" if plan.scope.startswith("task:") else "per_tier" if plan.scope.startswith("tier:") else "overall"
         aggregates[bucket].append({
             "kind": plan.kind, "scope": plan.scope, "variant": plan.variant, "value": value,
@@ -264,12 +258,13 @@ def build_submission(
             "n_resamples": n_resamples,
             "seed": seed,
             "ci_level": ci_level,
-            "ci_method": "paired bootstrap over items, percentile interval",
-            "gap_tests": "exact McNemar when both sides are 0/1 per item, else paired permutation (n_resamples swaps)",
+            "ci_method": "cells and gaps: paired bootstrap over items, BCa (percentile where BCa degenerates; each "
+            "record names the method used); aggregates: stratified bootstrap, percentile",
+            "gap_tests": "exact McNemar when per-item correctness is 0/1, else paired permutation (n_resamples swaps)",
             "adjustments": "Holm and Benjamini-Hochberg over all gaps of the submission",
             "score_scale": "fraction",
             "aggregation": CONVENTION,
-            "implementation": "xtremer_robust.report.paired_stats",
+            "implementation": "xtremer_robust.stats (cells, gaps, tests); xtremer_robust.report.replicates (aggregates)",
         },
         "subsets": _subsets_block(run.results, cells),
         "cells": cell_records,

@@ -27,11 +27,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from xtremer_robust.errors import SchemaError
-from xtremer_robust.report import paired_stats as ps
 from xtremer_robust.report.aggregates import AggEntry, combine, plan_aggregates
 from xtremer_robust.report.safe_json import iter_jsonl_gz, load_json_file, safe_relative_path
-from xtremer_robust.report.scoring import scorer_for
+from xtremer_robust.report.scoring import metric_for_cell
 from xtremer_robust.report.submission import load_schema
+from xtremer_robust.stats import benjamini_hochberg, holm
 
 __all__ = ["ValidationReport", "validate_submission", "validate_document", "load_submission"]
 
@@ -120,7 +120,7 @@ def _check_consistency(doc: dict[str, Any]) -> None:
             raise SchemaError(f"gaps[{i}]: its scores differ from the cells' scores although all items are shared")
     if doc["gaps"]:
         raw = np.array([g["p_value"] for g in doc["gaps"]])
-        for name, adjusted in (("p_holm", ps.holm(raw)), ("p_bh", ps.benjamini_hochberg(raw))):
+        for name, adjusted in (("p_holm", holm(raw)), ("p_bh", benjamini_hochberg(raw))):
             for i, (gap, expected) in enumerate(zip(doc["gaps"], adjusted)):
                 if not math.isclose(gap[name], expected, abs_tol=_TOL):
                     raise SchemaError(f"gaps[{i}].{name}: {gap[name]} but the adjustment over all gaps gives {expected}")
@@ -183,7 +183,8 @@ def _check_sidecar(doc: dict[str, Any], folder: Path) -> int:
     for key, cell in cells.items():
         if len(rows[key]) != cell["n"]:
             raise SchemaError(f"cell {'/'.join(key)}: n = {cell['n']}, but the sidecar has {len(rows[key])} items")
-        score = scorer_for(cell["metric"], cell["stat_names"]).score(np.asarray(rows[key], dtype=np.float64))
+        metric = metric_for_cell(cell["metric"], cell["stat_names"], cell["language"])
+        score = metric.score(np.asarray(rows[key], dtype=np.float64))
         if doc["statistics"]["score_scale"] == "percent":
             score *= 100
         if not math.isclose(score, cell["score"], abs_tol=_TOL):
