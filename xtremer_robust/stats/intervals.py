@@ -19,11 +19,12 @@ bootstrap values equal (zero variance), an estimate outside the bootstrap distri
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
-__all__ = ["Interval", "bootstrap_interval", "percentile_of_score"]
+__all__ = ["Interval", "acceleration", "bootstrap_interval", "percentile_of_score"]
 
 _TIE_ATOL = 1e-12
 _TIE_RTOL = 1e-12
@@ -51,12 +52,36 @@ def _percentile(boot: np.ndarray, confidence: float, note: str | None) -> Interv
     return Interval(float(low), float(high), "percentile", note)
 
 
+def acceleration(jackknives: Sequence[np.ndarray]) -> float:
+    """BCa acceleration from leave-one-out values of one or several independent samples.
+
+    One sample: ``a = sum(u^3) / (6 (sum(u^2))^1.5)`` with ``u = mean(jack) - jack``. Several
+    (a stratified bootstrap: each stratum resampled on its own), as scipy does for
+    multi-sample statistics: ``u_j = (n_j - 1)(mean(jack_j) - jack_j)`` and
+    ``a = sum_j sum(u_j^3) / n_j^3 / (6 (sum_j sum(u_j^2) / n_j^2)^1.5)``. NaN when undefined.
+    """
+    num = den = 0.0
+    for jack in jackknives:
+        jack = np.asarray(jack, dtype=np.float64)
+        n = float(jack.size)
+        u = (n - 1.0) * (jack.mean() - jack)
+        num += float(np.sum(u**3)) / n**3
+        den += float(np.sum(u**2)) / n**2
+    if den == 0.0 or not np.isfinite(den) or not np.isfinite(num):
+        return float("nan")
+    return num / (6.0 * den**1.5)
+
+
 def bootstrap_interval(
-    estimate: float, boot: np.ndarray, jackknife: np.ndarray | None, confidence: float = 0.95
+    estimate: float,
+    boot: np.ndarray,
+    jackknife: np.ndarray | Sequence[np.ndarray] | None,
+    confidence: float = 0.95,
 ) -> Interval:
     """Two-sided interval for ``estimate`` from its bootstrap values and leave-one-out values.
 
-    ``jackknife=None`` asks for the percentile interval directly.
+    ``jackknife`` is one array of leave-one-out values, or a list of them (one per stratum)
+    for a stratified bootstrap; ``None`` asks for the percentile interval directly.
     """
     boot = np.asarray(boot, dtype=np.float64)
     finite = np.isfinite(boot)
@@ -75,16 +100,12 @@ def bootstrap_interval(
     if share <= 0.0 or share >= 1.0:
         return _percentile(boot, confidence, "the estimate lies outside the bootstrap distribution (infinite bias correction)")
     z0 = float(ndtri(share))
-    jack = np.asarray(jackknife, dtype=np.float64)
-    if not np.isfinite(jack).all():
+    jacks = [jackknife] if isinstance(jackknife, np.ndarray) else list(jackknife)
+    if not all(np.isfinite(np.asarray(j, dtype=np.float64)).all() for j in jacks):
         return _percentile(boot, confidence, "non-finite jackknife values")
-    u = jack.mean() - jack
-    den = float(np.sum(u**2))
-    if den == 0.0:
-        return _percentile(boot, confidence, "the jackknife values have no spread (acceleration undefined)")
-    accel = float(np.sum(u**3)) / (6.0 * den**1.5)
+    accel = acceleration(jacks)
     if not np.isfinite(accel):
-        return _percentile(boot, confidence, "non-finite acceleration")
+        return _percentile(boot, confidence, "the jackknife values have no spread (acceleration undefined)")
     z = float(ndtri((1.0 - confidence) / 2.0))
     levels = []
     for zz in (z, -z):

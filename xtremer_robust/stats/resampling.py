@@ -39,11 +39,23 @@ __all__ = [
     "jackknife_scores",
     "permutation_gaps",
     "chunk_rows",
+    "Seed",
+    "seed_words",
 ]
 
 #: Entropy word mixed with the seed for the permutation stream, so that sign flips are not
 #: the same random numbers as the bootstrap indices drawn from ``default_rng(seed)``.
 PERMUTATION_STREAM = 0x7065726D  # "perm"
+
+#: A seed is an int, or a tuple of ints when a stream is derived (a stratum of a stratified
+#: bootstrap uses ``(seed, crc32(stratum label))``). ``default_rng`` accepts both.
+Seed = int | tuple[int, ...]
+
+
+def seed_words(seed: Seed) -> tuple[int, ...]:
+    """The seed as a tuple of ints, to be prefixed with a stream constant."""
+    return (int(seed),) if isinstance(seed, (int, np.integer)) else tuple(int(s) for s in seed)
+
 
 #: Upper bound on the elements of one chunk's work array (about 32 MB of float64).
 _CHUNK_ELEMENTS = 1 << 22
@@ -101,13 +113,13 @@ def is_mean_decomposable(metric: Metric, stats: np.ndarray) -> bool:
     return True
 
 
-def bootstrap_count_chunks(n: int, n_resamples: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def bootstrap_count_chunks(n: int, n_resamples: int, seed: Seed) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(idx, counts)`` for row chunks of the ``(B, n)`` index matrix from ``default_rng(seed)``.
 
     ``counts[b, i]`` is how many times item ``i`` appears in resample ``b`` (``np.bincount`` on
     row-offset indices), as float64 ready for a matrix product.
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(list(seed_words(seed)) if not isinstance(seed, (int, np.integer)) else int(seed))
     rows = chunk_rows(n, n_resamples)
     for start in range(0, n_resamples, rows):
         b = min(rows, n_resamples - start)
@@ -117,7 +129,7 @@ def bootstrap_count_chunks(n: int, n_resamples: int, seed: int) -> Iterator[tupl
         yield idx, counts
 
 
-def bootstrap_scores(conditions: Sequence[Condition], n_resamples: int, seed: int) -> np.ndarray:
+def bootstrap_scores(conditions: Sequence[Condition], n_resamples: int, seed: Seed) -> np.ndarray:
     """Bootstrap scores ``(B, len(conditions))``; all conditions share items and the index matrix.
 
     Mean-decomposable conditions are stacked column-wise and resampled by one matrix
@@ -169,7 +181,7 @@ def jackknife_scores(condition: Condition) -> np.ndarray:
 
 
 def permutation_gaps(
-    pairs: Sequence[tuple[Condition, Condition]], n_permutations: int, seed: int
+    pairs: Sequence[tuple[Condition, Condition]], n_permutations: int, seed: Seed
 ) -> np.ndarray:
     """Gaps ``(P, len(pairs))`` under random per-item swaps of the two conditions of each pair.
 
@@ -180,7 +192,7 @@ def permutation_gaps(
     serves every pair that shares the items.
     """
     n = pairs[0][0].stats.shape[0]
-    rng = np.random.default_rng([PERMUTATION_STREAM, seed])
+    rng = np.random.default_rng([PERMUTATION_STREAM, *seed_words(seed)])
     fast = [i for i, (a, b) in enumerate(pairs) if is_mean_decomposable(a.metric, a.stats) and is_mean_decomposable(b.metric, b.stats)]
     fast_set = set(fast)
     sums_a = [pairs[i][0].stats.sum(axis=0) for i in fast]
