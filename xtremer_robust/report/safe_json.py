@@ -82,13 +82,19 @@ def loads_strict(text: str, *, where: str = "JSON", max_depth: int = MAX_DEPTH) 
     except SchemaError as exc:
         raise SchemaError(f"{where}: {exc}") from None
     except ValueError as exc:  # JSONDecodeError, and int() beyond Python's digit limit
+        if "integer string conversion" in str(exc):
+            raise SchemaError(f"{where}: not valid JSON here: an integer with thousands of digits; no field needs one") from None
         raise SchemaError(f"{where}: not valid JSON ({exc})") from None
     except RecursionError:
         raise SchemaError(f"{where}: nesting too deep to parse") from None
 
 
-def load_json_file(path: str | Path, *, max_bytes: int = MAX_JSON_BYTES, max_depth: int = MAX_DEPTH) -> Any:
-    """Read and strictly parse one JSON file, refusing oversized files before parsing."""
+def load_json_file(path: str | Path, *, max_bytes: int | None = None, max_depth: int = MAX_DEPTH) -> Any:
+    """Read and strictly parse one JSON file, refusing oversized files before parsing.
+
+    ``max_bytes`` defaults to :data:`MAX_JSON_BYTES` (read at call time).
+    """
+    max_bytes = MAX_JSON_BYTES if max_bytes is None else max_bytes
     path = Path(path)
     if not path.is_file():
         raise SchemaError(f"{path}: no such file (expected a JSON file)")
@@ -106,10 +112,13 @@ def load_json_file(path: str | Path, *, max_bytes: int = MAX_JSON_BYTES, max_dep
     return loads_strict(text.removeprefix("\ufeff"), where=str(path), max_depth=max_depth)
 
 
-def iter_jsonl_gz(
-    path: Path, *, max_bytes: int = MAX_SIDECAR_BYTES, max_line: int = MAX_LINE_BYTES
-) -> Iterator[tuple[int, Any]]:
-    """Yield ``(line_number, object)`` from a gzipped JSON-lines file, with decompressed-size caps."""
+def iter_jsonl_gz(path: Path, *, max_bytes: int | None = None, max_line: int | None = None) -> Iterator[tuple[int, Any]]:
+    """Yield ``(line_number, object)`` from a gzipped JSON-lines file, with decompressed-size caps.
+
+    The caps default to :data:`MAX_SIDECAR_BYTES` and :data:`MAX_LINE_BYTES` (read at call time).
+    """
+    max_bytes = MAX_SIDECAR_BYTES if max_bytes is None else max_bytes
+    max_line = MAX_LINE_BYTES if max_line is None else max_line
     total = 0
     try:
         with gzip.open(path, "rb") as handle:
