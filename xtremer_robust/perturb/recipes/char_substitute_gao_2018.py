@@ -8,6 +8,7 @@ language's keyboard alphabet (same-script letters of the text where no layout ex
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -29,7 +30,9 @@ class CharSubstitute(ClusterEditRecipe):
         letters, _ = letters_for(lang, context)
         out = list(clusters)
         for i in sites:
-            choices = [c for c in letters if c != out[i].lower()]
+            # never the cluster's own base: "हु" -> "ह" would be a cut vowel sign, not a substitution
+            base = unicodedata.normalize("NFD", out[i])[0].lower()
+            choices = [c for c in letters if c != out[i].lower() and c != base]
             if choices:
                 out[i] = match_case(choices[int(rng.integers(len(choices)))], out[i])
         return out

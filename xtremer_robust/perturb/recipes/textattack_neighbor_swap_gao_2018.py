@@ -1,0 +1,34 @@
+"""TextAttack's ``WordSwapNeighboringCharacterSwap`` (swaps two neighbouring characters), made grapheme-safe.
+
+Gao, Lanchantin, Soffa and Qi (2018), "Black-box Generation of Adversarial Text Sequences to
+Evade Deep Learning Classifiers" (DeepWordBug), IEEE S&P Workshops; implemented in TextAttack
+(Morris et al. 2020, EMNLP demos) as ``textattack.transformations.WordSwapNeighboringCharacterSwap``.
+
+The transformation enumerates every candidate (``random_one=False``) for one of our words;
+candidates that split a cluster are dropped (see :mod:`library_adapter`) and one survivor is
+chosen with the recipe's generator. TextAttack's global ``random`` is seeded from that
+generator for the call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from xtremer_robust.perturb.adapters_runtime import import_textattack, seeded_globals
+from xtremer_robust.perturb.library_adapter import LibraryWordRecipe
+
+
+@dataclass(frozen=True)
+class TextAttackNeighborSwap(LibraryWordRecipe):
+    """Apply TextAttack's ``WordSwapNeighboringCharacterSwap`` to each word run chosen with probability ``rate``."""
+
+    name: ClassVar[str] = "textattack_neighbor_swap"
+    rate: float = 0.1  # probability that each word run is transformed (TextAttack: pct_words_to_swap)
+
+    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+        transformation = import_textattack().WordSwapNeighboringCharacterSwap(random_one=False)
+        with seeded_globals(rng):
+            return list(transformation._get_replacement_words(word))

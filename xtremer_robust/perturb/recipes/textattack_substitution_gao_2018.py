@@ -1,0 +1,35 @@
+"""TextAttack's ``WordSwapRandomCharacterSubstitution`` (replaces one character by a random ASCII letter), made grapheme-safe.
+
+Gao, Lanchantin, Soffa and Qi (2018), "Black-box Generation of Adversarial Text Sequences to
+Evade Deep Learning Classifiers" (DeepWordBug), IEEE S&P Workshops; implemented in TextAttack
+(Morris et al. 2020, EMNLP demos) as ``textattack.transformations.WordSwapRandomCharacterSubstitution``.
+
+The transformation enumerates every candidate (``random_one=False``) for one of our words;
+candidates that split a cluster are dropped (see :mod:`library_adapter`) and one survivor is
+chosen with the recipe's generator. TextAttack's global ``random`` is seeded from that
+generator for the call. As in TextAttack, random letters are ASCII letters: use the
+``char_*`` recipes for letters of the language's own alphabet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from xtremer_robust.perturb.adapters_runtime import import_textattack, seeded_globals
+from xtremer_robust.perturb.library_adapter import LibraryWordRecipe
+
+
+@dataclass(frozen=True)
+class TextAttackCharacterSubstitution(LibraryWordRecipe):
+    """Apply TextAttack's ``WordSwapRandomCharacterSubstitution`` to each word run chosen with probability ``rate``."""
+
+    name: ClassVar[str] = "textattack_char_substitution"
+    rate: float = 0.1  # probability that each word run is transformed (TextAttack: pct_words_to_swap)
+
+    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+        transformation = import_textattack().WordSwapRandomCharacterSubstitution(random_one=False)
+        with seeded_globals(rng):
+            return list(transformation._get_replacement_words(word))
