@@ -22,7 +22,6 @@ statistics can be kept per sentence: ``(tp, n_pred, n_gold)``.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -60,14 +59,19 @@ def get_chunks(sequence: Sequence[str]) -> list[Chunk]:
     """Chunks of one flat tag sequence, identical to ``seqeval...get_entities(seq)`` (prefix mode).
 
     Like seqeval, the scan starts with ``prev_type = ""`` and a trailing ``O`` closes the
-    last chunk; an empty tag string is refused (seqeval would crash on it).
+    last chunk; an empty tag string is refused (seqeval would crash on it). Each distinct
+    tag string is split once (a corpus has a handful), which keeps the scan fast.
     """
+    split: dict[str, tuple[str, str]] = {}
     prev_tag, prev_type, begin = "O", "", 0
     chunks: list[Chunk] = []
     for i, raw in enumerate([*sequence, "O"]):
-        if not raw:
-            raise ConfigError(f"tag sequence: position {i} holds an empty tag; every token needs a tag such as 'O'")
-        tag, type_ = _split_tag(raw)
+        parts = split.get(raw)
+        if parts is None:
+            if not raw:
+                raise ConfigError(f"tag sequence: position {i} holds an empty tag; every token needs a tag such as 'O'")
+            parts = split[raw] = _split_tag(raw)
+        tag, type_ = parts
         if _end_of_chunk(prev_tag, tag, prev_type, type_):
             chunks.append((prev_type, begin, i - 1))
         if _start_of_chunk(prev_tag, tag, prev_type, type_):
@@ -76,9 +80,11 @@ def get_chunks(sequence: Sequence[str]) -> list[Chunk]:
     return chunks
 
 
-def _as_tags(value: Any, what: str) -> list[str]:
+def _as_tags(value: Any, what: str) -> Sequence[str]:
     if isinstance(value, str) or not isinstance(value, Sequence):
         raise ConfigError(f"{what}: expected a sequence of tag strings (one per token), got {type(value).__name__}")
+    if all(type(tag) is str for tag in value):
+        return value
     return [str(tag) for tag in value]
 
 
@@ -93,7 +99,7 @@ def tagging_counts(predictions: Sequence[Sequence[str]], references: Sequence[Se
         raise ConfigError(f"tagging: {len(predictions)} predicted sentences but {len(references)} gold sentences")
     flat_pred: list[str] = []
     flat_gold: list[str] = []
-    ends: list[int] = []  # position of the separator after each sentence
+    lengths: list[int] = []  # tokens + separator per sentence
     for k, (pred, gold) in enumerate(zip(predictions, references)):
         pred_tags, gold_tags = _as_tags(pred, f"prediction {k}"), _as_tags(gold, f"reference {k}")
         if len(pred_tags) != len(gold_tags):
@@ -101,17 +107,22 @@ def tagging_counts(predictions: Sequence[Sequence[str]], references: Sequence[Se
                 f"tagging: sentence {k} has {len(pred_tags)} predicted tags but {len(gold_tags)} gold tags; "
                 "predict exactly one tag per gold token"
             )
-        flat_pred += [*pred_tags, "O"]
-        flat_gold += [*gold_tags, "O"]
-        ends.append(len(flat_pred) - 1)
-    counts = np.zeros((len(ends), 3), dtype=np.float64)
-    if not ends:
+        flat_pred.extend(pred_tags)
+        flat_pred.append("O")
+        flat_gold.extend(gold_tags)
+        flat_gold.append("O")
+        lengths.append(len(gold_tags) + 1)
+    n = len(lengths)
+    counts = np.zeros((n, 3), dtype=np.float64)
+    if n == 0:
         return counts
+    # sentence index of every flat position (its separator included); a chunk's end can also
+    # be the position of the final extra "O" that get_chunks appends: the last sentence.
+    sentence_of = np.append(np.repeat(np.arange(n), lengths), n - 1)
     pred_chunks, gold_chunks = set(get_chunks(flat_pred)), set(get_chunks(flat_gold))
-    last = len(ends) - 1
     for column, chunks in ((0, pred_chunks & gold_chunks), (1, pred_chunks), (2, gold_chunks)):
-        for _, _, end in chunks:
-            counts[min(bisect_left(ends, end), last), column] += 1
+        ends = np.fromiter((end for _, _, end in chunks), dtype=np.int64, count=len(chunks))
+        counts[:, column] = np.bincount(sentence_of[ends], minlength=n)
     return counts
 
 
