@@ -99,6 +99,12 @@ def test_tag_sequence_of_wrong_length(fake_hub: dict) -> None:
         load_task_data("panx", "yo")
 
 
+def test_changed_hub_layout_names_the_missing_column(fake_hub: dict) -> None:
+    fake_hub[("cambridgeltl/xcopa", "qu", "test")] = Dataset.from_dict({"premise": ["p"], "label": [0]})
+    with pytest.raises(DataError, match=r"hub:cambridgeltl/xcopa/qu/test: unexpected row layout \(KeyError: 'choice1'\)"):
+        load_task_data("xcopa", "qu")
+
+
 def test_qa_sets_and_tydiqa_language_filter(fake_hub: dict) -> None:
     fake_hub[("google/xquad", "xquad.th", "validation")] = Dataset.from_dict(_qa_rows(["q1", "q2"]))
     fake_hub[("google/xtreme", "tydiqa", "validation")] = Dataset.from_dict(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import typer
+from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 
-from xtremer_robust.cli.common import DataDirOption, console, handle_errors, resolve_data_dir
+from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir
 from xtremer_robust.data.loader import SetStatus, scan_sets
 from xtremer_robust.errors import DataError
 from xtremer_robust.languages import all_languages
@@ -41,16 +42,24 @@ def _status_document(status: SetStatus) -> dict[str, Any]:
         "state": status.state,
         "count": status.count,
         "files": list(status.files),
+        "expected": list(status.expected),
         "message": status.message,
     }
 
 
-def tasks_document(specs: list[TaskSpec], data_dir: Path | None) -> dict[str, Any]:
-    """The JSON document of ``tasks --json``: every spec, and with a data folder every set's state."""
+def tasks_document(
+    specs: list[TaskSpec], data_dir: Path | None, *, on_task: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """The JSON document of ``tasks --json``: every spec, and with a data folder every set's state.
+
+    ``on_task`` is called with each task's name before its sets are read (progress display).
+    """
     tasks = []
     for spec in specs:
         entry = _spec_document(spec)
         if data_dir is not None:
+            if on_task is not None:
+                on_task(spec.name)
             entry["sets"] = [_status_document(s) for s in scan_sets(spec.name, data_dir)]
         tasks.append(entry)
     languages = sorted({lang for spec in specs for lang in spec.languages})
@@ -97,12 +106,16 @@ def _sets_table(task: dict[str, Any]) -> tuple[Table, list[str]]:
         table.add_column(split + (" (eval)" if split == task["eval_split"] else ""), justify="right")
     for lang in langs:
         table.add_row(lang, all_languages()[lang].tier, *(_cell(by_key.get((lang, split))) for split in splits))
-    notes = list(dict.fromkeys(
-        f"{s['state']}: {s['message']}" if s["state"] == "unavailable" else f"{s['language']} {s['split']} {s['state']}: {s['message']}"
-        for s in task["sets"]
-        if s["state"] != "ok"
-    ))
+    notes = list(dict.fromkeys(_note(s) for s in task["sets"] if s["state"] != "ok"))
     return table, notes
+
+
+def _note(status: dict[str, Any]) -> str:
+    if status["state"] == "unavailable":  # one reason for the whole split: said once
+        return f"{status['split']} unavailable: {status['message']}"
+    if status["state"] == "missing":
+        return f"{status['language']} {status['split']} missing: no file matches {' or '.join(status['expected'])}"
+    return f"{status['language']} {status['split']} error: {status['message']}"
 
 
 def _render(document: dict[str, Any]) -> None:
@@ -131,7 +144,17 @@ def register(app: typer.Typer) -> None:
         found there with its example count, or why it is missing."""
         specs = parse_tasks(tasks_)
         folder = resolve_data_dir(data_dir)
-        document = tasks_document(specs, folder)
+        # Reading every set of a full folder takes seconds: show which task is being read (stderr,
+        # transient, so --json output on stdout stays one clean document).
+        with Progress(
+            TextColumn("reading"), BarColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+        ) as progress:
+            bar = progress.add_task("", total=len(specs) if folder is not None else 0)
+
+            def on_task(name: str) -> None:
+                progress.update(bar, advance=1, description=name)
+
+            document = tasks_document(specs, folder, on_task=on_task)
         if as_json:
             typer.echo(json.dumps(document, ensure_ascii=False, indent=2))
         else:

@@ -63,8 +63,8 @@ def _label_name(rows: _Rows, task: str, column: str, index: int, value: Any) -> 
 def _pairs(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]]:
     items: list[Record] = []
     for i, row in enumerate(rows.rows):
-        text_a = row.get("premise", row.get("sentence1"))
-        text_b = row.get("hypothesis", row.get("sentence2"))
+        text_a = row["premise"] if "premise" in row else row["sentence1"]  # xnli | paws-x column names
+        text_b = row["hypothesis"] if "hypothesis" in row else row["sentence2"]
         label = _label_name(rows, spec.name, "label", i, row["label"]) if row.get("label") is not None else None
         if label is not None and label not in spec.labels:
             raise rows.error(i, f"unknown label '{label}'; expected one of {', '.join(spec.labels)}")
@@ -77,10 +77,9 @@ def _choices(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]
     items: list[Record] = []
     for i, row in enumerate(rows.rows):
         label = row.get("label")
+        label = None if label == -1 else label  # unlabelled rows carry -1 on the Hub
         if label is not None and label not in (0, 1):
-            label = None if label == -1 else label  # unlabelled rows carry -1 on the Hub
-            if label is not None:
-                raise rows.error(i, f"unknown label {label!r}; expected 0 or 1")
+            raise rows.error(i, f"unknown label {label!r}; expected 0 or 1")
         choices = (row["choice1"], row["choice2"])
         items.append(ChoiceItem(id=f"{rows.split}-{i:05d}", premise=row["premise"], question=row["question"], choices=choices, label=label))
     return items, []
@@ -153,7 +152,14 @@ def convert_rows(
     """Records (and retrieval candidates) from Hub rows of ``spec``'s dataset."""
     if spec.name not in CONVERTERS:
         raise DataUnavailableError(f"{spec.name} has no Hub converter; read it from a local folder with --data-dir")
-    return CONVERTERS[spec.name](_Rows(list(rows), features, where, split, lang), spec)
+    try:
+        return CONVERTERS[spec.name](_Rows(list(rows), features, where, split, lang), spec)
+    except (KeyError, TypeError) as exc:
+        raise DataError(
+            f"unexpected row layout ({type(exc).__name__}: {exc}); the converter of {spec.name} expects the columns "
+            "documented in docs/data.md. Has the Hub dataset changed? Use --data-dir with the original files.",
+            path=where,
+        ) from None
 
 
 def hub_is_offline() -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from xtremer_robust.data.hub import load_hub
 from xtremer_robust.data.local import load_local, local_files, no_local_layout
+from xtremer_robust.data.sources import expand_patterns
 from xtremer_robust.data.taskdata import TaskData
 from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError, unknown_name
 from xtremer_robust.tasks import TaskSpec, get_task
@@ -60,6 +61,8 @@ class SetStatus:
     count: int | None = None
     message: str | None = None
     files: tuple[str, ...] = ()
+    #: For a missing set: the path patterns that matched no file.
+    expected: tuple[str, ...] = ()
     error: DataError | None = field(default=None, compare=False, repr=False)
 
 
@@ -84,7 +87,8 @@ def _scan_one(spec: TaskSpec, lang: str, split: str, data_dir: Path) -> SetStatu
     try:
         files = tuple(local_files(spec, lang, split, data_dir))
     except DataUnavailableError as exc:
-        return SetStatus(**base, state="missing", message=str(exc))
+        expected = tuple(expand_patterns(spec.splits[split], lang))
+        return SetStatus(**base, state="missing", message=str(exc), expected=expected)
     try:
         data = load_local(spec, lang, split, data_dir)
     except DataError as exc:

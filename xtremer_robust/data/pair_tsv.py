@@ -35,6 +35,8 @@ def labels_file_for(rel: str, split: str) -> str:
 
 
 def _fields(source: SourceText, number: int, line: str) -> list[str]:
+    if not line.strip():
+        raise source.error("empty line; expected one tab-separated pair per line (row i must stay row i)", number)
     try:
         return next(csv.reader([line], delimiter="\t", strict=True))
     except (csv.Error, StopIteration) as exc:

@@ -11,6 +11,7 @@ file, and never silently merged.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any, Iterator
 
 from xtremer_robust.data.records import Answer, QAItem
@@ -82,12 +83,4 @@ def read_squad_json(source: SourceText, *, split: str) -> list[QAItem]:
             answers = _answers(source, at, context, qa.get("answers", []))
             items.append(QAItem(id="", question=qa["question"], context=context, answers=answers))
     use_source_ids = all(ids) and len(set(ids)) == len(ids)
-    return [
-        QAItem(
-            id=ids[i] if use_source_ids else f"{split}-{i:05d}",
-            question=item.question,
-            context=item.context,
-            answers=item.answers,
-        )
-        for i, item in enumerate(items)
-    ]
+    return [replace(item, id=ids[i] if use_source_ids else f"{split}-{i:05d}") for i, item in enumerate(items)]
