@@ -161,3 +161,16 @@ def test_score_cis_bracket_the_score() -> None:
 def test_bad_input_is_refused_with_a_clear_message(kwargs: dict, fragment: str) -> None:
     with pytest.raises(ConfigError, match=fragment):
         paired_gap(metric=Accuracy(), **kwargs)
+
+
+def test_gathered_and_counted_resampled_means_agree() -> None:
+    """Both routes of ``resampled_means`` (column gathers; count matrix x stats) give the same means."""
+    from xtremer_robust.stats.resampling import counts_from_indices, resampled_means
+
+    rng = np.random.default_rng(0)
+    stacked = rng.random((37, 5))
+    idx = rng.integers(0, 37, (11, 37))
+    direct = stacked[idx].mean(axis=1)
+    np.testing.assert_allclose(resampled_means(idx, stacked), direct, rtol=1e-12)  # counts route (5 columns)
+    np.testing.assert_allclose(resampled_means(idx, stacked[:, :2]), direct[:, :2], rtol=1e-12)  # gather route
+    assert counts_from_indices(idx, 37).sum(axis=1).tolist() == [37.0] * 11
