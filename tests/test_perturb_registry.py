@@ -24,8 +24,12 @@ SENTENCES = _sentences()
 CONFORMANCE_LANGS = ("hi", "th", "ar", "zh", "vi", "yo", "en", "ko")
 
 
+#: Parameters a recipe needs to run at all (a lexicon path is never built in).
+PARAMS = {"code_switch": {"lexicon": str(FIXTURES / "neighbors.json")}}
+
+
 def _run(name: str, text: str, lang: str, rate: float, seed: int = 0) -> str:
-    recipe = get_recipe(name, rate=rate)
+    recipe = get_recipe(name, rate=rate, **PARAMS.get(name, {}))
     return recipe.perturb(text, lang=lang, rng=item_rng(seed, "conformance", lang, "item-1", name))
 
 
@@ -44,7 +48,7 @@ def test_recipe_conforms(name: str) -> None:
         assert not split_clusters(text, first, rewrites_marks=cls.rewrites_marks), (name, lang, first)
         assert _run(name, text, lang, rate=0.0) == text, f"{name} at rate 0 changed {lang} text"
         changed += first != text
-        assert isinstance(get_recipe(name).metadata(lang), dict)
+        assert isinstance(get_recipe(name, **PARAMS.get(name, {})).metadata(lang), dict)
     assert changed > 0, f"{name} changed none of the sample sentences at rate 0.5"
 
 
