@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -106,3 +107,47 @@ def test_no_entities_anywhere_scores_zero_like_seqeval():
     gold = pred = [["O", "O"]]
     stats = SeqevalF1().batch_stats(predictions=pred, references=gold)
     assert SeqevalF1().score(stats) == 0.0 == _seqeval(f1_score, gold, pred)
+
+
+REAL_UDPOS = Path(__file__).resolve().parents[1].parent / "shared" / "xtremer-data" / "udpos"
+
+
+def _conllu_upos(path: Path) -> list[list[str]]:
+    """UPOS column of a CoNLL-U file, multi-word and empty nodes skipped."""
+    sentences, current = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            if current:
+                sentences.append(current)
+            current = []
+        elif not line.startswith("#"):
+            cols = line.split("\t")
+            if "-" not in cols[0] and "." not in cols[0]:
+                current.append(cols[3])
+    if current:
+        sentences.append(current)
+    return sentences
+
+
+@pytest.mark.benchmark
+@pytest.mark.skipif(not REAL_UDPOS.is_dir(), reason="real UD test files (shared data folder) absent")
+def test_real_udpos_agreement_and_speed():
+    """Every UD test file of the data folder, 20% of tags replaced at random (seed 0):
+    our corpus F1 equals seqeval's; prints both timings."""
+    import random
+    import time
+
+    gold = [s for path in sorted(REAL_UDPOS.glob("*-ud-test.conllu")) for s in _conllu_upos(path)]
+    rng = random.Random(0)
+    pred = [[t if rng.random() < 0.8 else rng.choice(POS_TAGS) for t in s] for s in gold]
+    metric = SeqevalF1()
+    start = time.perf_counter()
+    ours = metric.score(metric.batch_stats(predictions=pred, references=gold))
+    ours_s = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = _seqeval(f1_score, gold, pred)
+    theirs_s = time.perf_counter() - start
+    tokens = sum(map(len, gold))
+    print(f"\n{len(gold)} sentences, {tokens} tokens: F1 ours {ours:.12f} seqeval {theirs:.12f}; "
+          f"time ours {ours_s:.2f} s, seqeval {theirs_s:.2f} s (ratio {theirs_s / ours_s:.2f})")
+    assert ours == pytest.approx(theirs, abs=1e-12)

@@ -18,6 +18,7 @@ from xtremer_robust.metrics.bucc import BuccF1
 from xtremer_robust.metrics.qa import MLQA_LANGUAGES, MlqaEmF1, SquadEmF1
 from xtremer_robust.metrics.retrieval import MeanAveragePrecision, TopOneAccuracy
 from xtremer_robust.metrics.tagging import SeqevalF1
+from xtremer_robust.tasks import get_task
 
 __all__ = ["available_metrics", "get_metric", "metric_for_task", "LANGUAGE_AWARE"]
 
@@ -65,8 +66,6 @@ def metric_for_task(task: Any, language: str | None = None) -> Metric:
         if task in _TASK_OVERRIDES:
             name = _TASK_OVERRIDES[task]
         else:
-            from xtremer_robust.tasks import get_task
-
             name = get_task(task).metric
     else:
         name = _TASK_OVERRIDES.get(task.name, task.metric)

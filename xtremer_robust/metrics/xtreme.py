@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from xtremer_robust.errors import ConfigError
+from xtremer_robust.tasks import get_task
 
 __all__ = [
     "XTREME_TASK_LANGS",
@@ -161,8 +162,6 @@ def xtremer_aggregate(scores: Scores) -> dict[str, Any]:
     ["exact_match"]}}, "groups": {group: score}, "overall": float | None, "complete": bool,
     "partial_overall": float | None, "missing_tasks": [...]}``.
     """
-    from xtremer_robust.tasks import get_task
-
     tasks_out: dict[str, dict[str, Any]] = {}
     complete = True
     for group_tasks in XTREMER_GROUPS.values():

@@ -32,7 +32,9 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
+from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError, unknown_name
+from xtremer_robust.metrics.base import safe_ratio
+from xtremer_robust.metrics.bucc import bucc_pair_stats
 from xtremer_robust.metrics.registry import metric_for_task
 
 __all__ = [
@@ -68,8 +70,6 @@ MEWSLIX_TOP_K = 20  # utils_mewslix.TOP_K: only the first 20 ids are scored
 
 def _ext(task: str) -> str:
     if task not in LAYOUT_EXT:
-        from xtremer_robust.errors import unknown_name
-
         raise unknown_name("task for the XTREME layout", task, LAYOUT_EXT)
     return LAYOUT_EXT[task]
 
@@ -285,8 +285,6 @@ def score_xtreme_file(prediction_path: str | Path, label_path: str | Path, task:
     predictions = read_xtreme_file(prediction_path, task)
     labels = read_xtreme_file(label_path, task)
     if task == "bucc2018":
-        from xtremer_robust.metrics.bucc import bucc_pair_stats
-
         metric = metric_for_task(task)
         _, stats = bucc_pair_stats(predictions, labels)
         return _percent({"f1": metric.score(stats), **_precision_recall(stats)})
@@ -315,8 +313,6 @@ def score_xtreme_file(prediction_path: str | Path, label_path: str | Path, task:
 
 
 def _precision_recall(stats: Any) -> dict[str, float]:
-    from xtremer_robust.metrics.base import safe_ratio
-
     totals = stats.sum(axis=0)
     return {"precision": float(safe_ratio(totals[0], totals[1])), "recall": float(safe_ratio(totals[0], totals[2]))}
 
