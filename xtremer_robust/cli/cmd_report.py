@@ -125,10 +125,14 @@ def leaderboard(
         typer.echo(render_markdown(board), nl=False)
     else:
         table = Table(title="Leaderboard (scores x100, 95% CI)", title_justify="left")
-        cols = table_columns(board)
+        cols, rows = table_columns(board), table_rows(board)
+        model_width = min(40, max(len(row["model"][0]) for row in rows))
         for key, header in cols:
-            table.add_column(header, justify="left" if key == "model" else "right")
-        for row in table_rows(board):
+            if key == "model":  # the one column that must stay readable in a narrow terminal
+                table.add_column(header, justify="left", min_width=model_width)
+            else:
+                table.add_column(header, justify="right")
+        for row in rows:
             table.add_row(*(row[key][0] for key, _ in cols))
         console.print(table)
         for path, message in board.rejected:

@@ -6,19 +6,18 @@ mean over that group's languages in the tier; overall is the unweighted mean ove
 QA contributes F1 (EM is reported beside it in each cell's ``secondary``), a choice many
 papers make silently; XTREME's script averages (EM + F1) / 2. Unlike the official script,
 the overall figure is emitted for any set of tasks, flagged ``complete`` only when every
-XTREME-R task and language is present. Intervals come from a stratified bootstrap: each
-language cell is resampled on its own, then the same averaging is applied to replicates.
+XTREME-R task and language is present. Intervals come from the statistics part's stratified
+bootstrap (:func:`xtremer_robust.stats.stratified_aggregate`): each language cell is
+resampled on its own, then averaged with the same weights.
 
-The builder passes bootstrap replicate vectors; ``validate`` passes the point values from
-the cells and checks that the stored aggregates equal them.
+The builder turns each plan into a call of the statistics part; ``validate`` passes the
+cells' point values to :func:`combine` and checks that the stored aggregates equal them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Sequence
-
-import numpy as np
 
 from xtremer_robust.tasks import all_tasks
 
@@ -31,7 +30,8 @@ CONVENTION = (
     "when all ten XTREME-R tasks are present with all their languages. QA contributes F1 (EM beside it in each "
     "cell's 'secondary'; XTREME's evaluate.py would average EM and F1). Gap aggregates average the per-cell gaps "
     "(clean minus variant on shared items) the same way. Intervals: stratified bootstrap (each language cell "
-    "resampled independently, then averaged), percentile."
+    "resampled independently, then averaged), BCa with a percentile fallback; gap aggregates carry a stratified "
+    "paired permutation p-value."
 )
 
 #: XTREME-R's ten tasks: every registered task but XTREME v1's PAWS-X (Ruder et al. 2021, Table 1).
@@ -101,7 +101,7 @@ def plan_aggregates(entries: Sequence[AggEntry]) -> list[AggPlan]:
     return plans
 
 
-def combine(plan: AggPlan, values: Sequence[np.ndarray | float]) -> np.ndarray | float:
-    """Mean over groups of the mean over each group's entries (works on floats or replicate vectors)."""
+def combine(plan: AggPlan, values: Sequence[float]) -> float:
+    """Mean over groups of the mean over each group's entries."""
     group_means = [sum(values[i] for i in members) / len(members) for members in plan.groups.values()]
     return sum(group_means) / len(group_means)

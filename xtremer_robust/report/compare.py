@@ -3,10 +3,11 @@
 Items are joined on (id, content hash), so only items that both models saw with exactly
 the same text count; a subset rebuilt differently shows up as fewer shared items, never as
 a silent mismatch. Per cell: score of B minus score of A with a paired-bootstrap interval
-and McNemar (0/1 items) or a paired permutation test (from the statistics part). Per perturbed variant: gap of B minus
-gap of A on items present in all four (clean and perturbed, A and B), resampled with one
-index matrix for all four arrays; its test swaps the models' labels per item. Holm and BH
-adjust each family (score differences, gap differences) separately.
+and McNemar (0/1 items) or a paired permutation test, both from the statistics part. Per
+perturbed variant: gap of B minus gap of A on items present in all four (clean and perturbed, A and B), resampled with one
+index matrix for all four arrays (:func:`xtremer_robust.stats.difference_of_gaps`); its test
+swaps the models' labels per item. Holm and BH adjust each family (score differences, gap
+differences) separately.
 """
 
 from __future__ import annotations
@@ -17,12 +18,10 @@ from typing import Any
 import numpy as np
 
 from xtremer_robust.errors import SchemaError
-from xtremer_robust.metrics import Metric
-from xtremer_robust.report import replicates as rp
 from xtremer_robust.report.safe_json import iter_jsonl_gz, safe_relative_path
 from xtremer_robust.report.scoring import metric_for_cell
 from xtremer_robust.report.validate import load_submission
-from xtremer_robust.stats import PairedCell, benjamini_hochberg, holm, paired_gaps
+from xtremer_robust.stats import PairedCell, benjamini_hochberg, difference_of_gaps, holm, paired_gaps
 
 __all__ = ["compare_submissions", "read_sidecar"]
 
@@ -38,26 +37,6 @@ def read_sidecar(doc: dict[str, Any], folder: Path) -> dict[CellKey, dict[ItemKe
         key = (obj["task"], obj["language"], obj["split"], obj["variant"])
         cells.setdefault(key, {})[(str(obj["id"]), str(obj.get("content_hash") or ""))] = obj["stats"]
     return cells
-
-
-def _gap_of_gaps(arrays: list[np.ndarray], metric: Metric, n_resamples: int, rng: np.random.Generator) -> tuple[np.ndarray, float]:
-    """Bootstrap replicates of (gap B - gap A) and the permutation p-value (swap A/B per item)."""
-    ac, ap, bc, bp = arrays
-    n = ac.shape[0]
-    agg = metric.aggregate
-    reps = []
-    for size in rp.chunks(n_resamples, n):
-        idx = rng.integers(0, n, size=(size, n))
-        reps.append((agg(bc[idx]) - agg(bp[idx])) - (agg(ac[idx]) - agg(ap[idx])))
-    observed = abs((metric.score(bc) - metric.score(bp)) - (metric.score(ac) - metric.score(ap)))
-    hits = 0
-    for size in rp.chunks(n_resamples, n):
-        swap = (rng.random((size, n)) < 0.5)[..., None]
-        diff = (agg(np.where(swap, ac, bc)) - agg(np.where(swap, ap, bp))) - (
-            agg(np.where(swap, bc, ac)) - agg(np.where(swap, bp, ap))
-        )
-        hits += int(np.sum(np.abs(diff) >= observed - 1e-12))
-    return np.concatenate(reps), (1 + hits) / (1 + n_resamples)
 
 
 def _adjust(rows: list[dict[str, Any]]) -> None:
@@ -120,16 +99,17 @@ def compare_submissions(
             for side in (0, 1)
             for ck, keys in ((clean_key, clean_ids), (key, pert_ids))
         ]
-        reps, p = _gap_of_gaps(arrays, metric, n_resamples, rp.cell_rng(seed, "compare-gap", *key))
-        gap_a = metric.score(arrays[0]) - metric.score(arrays[1])
-        gap_b = metric.score(arrays[2]) - metric.score(arrays[3])
-        low, high = rp.percentile_ci(reps, ci_level)
-        diff = gap_b - gap_a
+        # The statistics part computes gap A - gap B; B - A is its negative, interval mirrored.
+        result = difference_of_gaps(
+            *arrays, metric, label="/".join(key), n_resamples=n_resamples, seed=seed,
+            n_permutations=n_resamples, confidence=ci_level,
+        )
+        diff = -result.difference
         gap_rows.append({
             "task": key[0], "language": key[1], "split": key[2], "variant": key[3], "metric": metrics[key]["metric"],
-            "n_shared": len(ids), "gap_a": gap_a, "gap_b": gap_b, "difference": diff,
-            "ci_low": min(low, diff), "ci_high": max(high, diff), "ci_method": "percentile",
-            "test": "paired_permutation", "p_value": p,
+            "n_shared": len(ids), "gap_a": result.gap_a, "gap_b": result.gap_b, "difference": diff,
+            "ci_low": min(-result.ci_high, diff), "ci_high": max(-result.ci_low, diff), "ci_method": result.method,
+            "test": result.test, "p_value": result.p_value,
         })
     _adjust(score_rows)
     _adjust(gap_rows)
@@ -139,7 +119,7 @@ def compare_submissions(
         "direction": "B minus A",
         "statistics": {"n_resamples": n_resamples, "seed": seed, "ci_level": ci_level,
                        "join": "items joined on (id, content_hash)",
-                       "ci_method": "score differences: paired bootstrap, BCa (percentile fallback); gap differences: percentile"},
+                       "ci_method": "paired bootstrap over shared items, BCa (percentile fallback)"},
         "scores": score_rows,
         "gaps": gap_rows,
     }

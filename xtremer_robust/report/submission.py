@@ -25,12 +25,11 @@ import numpy as np
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.languages import all_languages
 from xtremer_robust.metrics import Metric
-from xtremer_robust.report import replicates as rp
-from xtremer_robust.report.aggregates import CONVENTION, AggEntry, combine, plan_aggregates
+from xtremer_robust.report.aggregates import CONVENTION, AggEntry, plan_aggregates
 from xtremer_robust.report.safe_json import write_bytes_atomic
 from xtremer_robust.report.score_outputs import CellItems, read_score_run
 from xtremer_robust.report.scoring import headline_and_secondary, metric_for_cell
-from xtremer_robust.stats import CellGap, PairedCell, adjust_family, paired_gaps, score_cis
+from xtremer_robust.stats import CellGap, PairedCell, Stratum, adjust_family, paired_gaps, score_cis, stratified_aggregate
 
 __all__ = ["SUBMISSION_SCHEMA", "CLEAN_VARIANT", "build_submission", "load_schema", "sidecar_name"]
 
@@ -171,6 +170,37 @@ def _subsets_block(results: dict[str, Any], cells: list[CellItems]) -> dict[str,
     return {"index_sha256": index, "entries": entries}
 
 
+def _aggregates(
+    entries: list[AggEntry], strata: list[Stratum], *, n_resamples: int, seed: int, ci_level: float
+) -> dict[str, list[dict[str, Any]]]:
+    """Per-task, per-tier and overall aggregates through the statistics part's stratified bootstrap.
+
+    Score aggregates use strata whose clean and perturbed sides are the same cell (only the
+    clean-side interval is read; no test is needed, hence one permutation). Gap aggregates
+    carry the stratified permutation p-value. Grouping (``Stratum.group`` = task/split) makes
+    the statistics part's XTREME weights equal to the plan's mean of means.
+    """
+    out: dict[str, list[dict[str, Any]]] = {"per_task": [], "per_tier": [], "overall": []}
+    for plan in plan_aggregates(entries):
+        members = [strata[i] for group in plan.groups.values() for i in group]
+        is_gap = plan.kind == "gap"
+        agg = stratified_aggregate(
+            members, label=plan.scope, n_resamples=n_resamples, seed=seed,
+            n_permutations=n_resamples if is_gap else 1, confidence=ci_level, companions=False,
+        )
+        value, low, high = (agg.gap, agg.ci_low, agg.ci_high) if is_gap else (agg.clean_score, agg.clean_ci_low, agg.clean_ci_high)
+        record = {
+            "kind": plan.kind, "scope": plan.scope, "variant": plan.variant, "value": float(value),
+            "ci_low": float(min(low, value)), "ci_high": float(max(high, value)), "ci_method": agg.method,
+            "tasks": sorted(plan.groups), "n_cells": plan.n_cells, "complete": plan.complete,
+        }
+        if is_gap:
+            record["p_value"] = float(agg.p_value)
+        bucket = "per_task" if plan.scope.startswith("task:") else "per_tier" if plan.scope.startswith("tier:") else "overall"
+        out[bucket].append(record)
+    return out
+
+
 def build_submission(
     score_out_dir: str | Path,
     *,
@@ -202,7 +232,7 @@ def build_submission(
     cis = score_cis(
         [(_label(c.key), c.stats, metrics[c.key]) for c in cells], n_resamples=n_resamples, seed=seed, confidence=ci_level
     )
-    cell_records, entries, reps = [], [], []
+    cell_records, entries, strata = [], [], []
     for cell, ci in zip(cells, cis):
         task, language, split, variant = cell.key
         metric, tier = metrics[cell.key], languages[language].tier
@@ -219,7 +249,8 @@ def build_submission(
             record["secondary"] = secondary
         cell_records.append(record)
         entries.append(AggEntry("score", task, split, language, tier, variant))
-        reps.append(rp.replicates(cell.stats, metric, n_resamples, rp.cell_rng(seed, "score", *cell.key)))
+        # A score aggregate is the clean side of a stratum whose two sides are the same cell.
+        strata.append(Stratum(_label(cell.key), cell.stats, cell.stats, metric, f"{task}/{split}"))
 
     paired = [
         (c.key, _align(run.cells[(c.key[0], c.key[1], c.key[2], CLEAN_VARIANT)], c))
@@ -234,20 +265,9 @@ def build_submission(
         tier = languages[key[1]].tier
         gap_records.append(_gap_record(key, tier, gap))
         entries.append(AggEntry("gap", key[0], key[2], key[1], tier, key[3]))
-        rng = rp.cell_rng(seed, "gap", *key)
-        reps.append(rp.paired_difference_replicates(cell.stats_clean, cell.stats_perturbed, cell.metric, n_resamples, rng))
+        strata.append(Stratum(cell.label, cell.stats_clean, cell.stats_perturbed, cell.metric, f"{key[0]}/{key[2]}"))
 
-    points = [r["score"] for r in cell_records] + [g["gap"] for g in gap_records]
-    aggregates: dict[str, list[dict[str, Any]]] = {"per_task": [], "per_tier": [], "overall": []}
-    for plan in plan_aggregates(entries):
-        value = float(combine(plan, points))
-        low, high = rp.percentile_ci(np.asarray(combine(plan, reps)), ci_level)
-        bucket = "per_task" if plan.scope.startswith("task:") else "per_tier" if plan.scope.startswith("tier:") else "overall"
-        aggregates[bucket].append({
-            "kind": plan.kind, "scope": plan.scope, "variant": plan.variant, "value": value,
-            "ci_low": min(low, value), "ci_high": max(high, value), "tasks": sorted(plan.groups),
-            "n_cells": plan.n_cells, "complete": plan.complete,
-        })
+    aggregates = _aggregates(entries, strata, n_resamples=n_resamples, seed=seed, ci_level=ci_level)
 
     sidecar, n_lines = _sidecar_bytes(cells)
     submission = {
@@ -258,13 +278,13 @@ def build_submission(
             "n_resamples": n_resamples,
             "seed": seed,
             "ci_level": ci_level,
-            "ci_method": "cells and gaps: paired bootstrap over items, BCa (percentile where BCa degenerates; each "
-            "record names the method used); aggregates: stratified bootstrap, percentile",
+            "ci_method": "paired bootstrap over items, BCa (percentile where BCa degenerates; each record names the "
+            "method used); aggregates: stratified bootstrap (each language cell resampled on its own)",
             "gap_tests": "exact McNemar when per-item correctness is 0/1, else paired permutation (n_resamples swaps)",
             "adjustments": "Holm and Benjamini-Hochberg over all gaps of the submission",
             "score_scale": "fraction",
             "aggregation": CONVENTION,
-            "implementation": "xtremer_robust.stats (cells, gaps, tests); xtremer_robust.report.replicates (aggregates)",
+            "implementation": "xtremer_robust.stats",
         },
         "subsets": _subsets_block(run.results, cells),
         "cells": cell_records,

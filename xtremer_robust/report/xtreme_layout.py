@@ -10,7 +10,8 @@ udpos, panx                tsv    one tag per line, a blank line between sentenc
 tatoeba                    tsv    one integer per line: index of the retrieved English
                                   sentence in the English side of the pair file
 bucc2018                   tsv    ``src_id<TAB>tgt_id`` per mined pair
-xcopa                      jsonl  one object per line, ``{"label": <choice index>}``
+xcopa                      jsonl  one object per line, ``{"label": <choice index>}`` (the
+                                  bytes XTREME's ``third_party/run_xcopa.py`` writes)
 xquad, mlqa, tydiqa        json   ``{question_id: answer_text}``
 mewslix                    json   ``{mention_id: [entity ids, best first]}`` (top 20)
 lareqa                     json   ``{question_id: [candidate ids, best first]}``
