@@ -52,7 +52,7 @@ def parse_manifest(path: Path) -> dict[str, tuple[int, str]]:
             continue
         if header is None or len(cells) != len(header) or set(cells[0]) <= set("-"):
             continue
-        row = dict(zip(header, cells))
+        row = dict(zip(header, cells, strict=True))
         count = re.search(r"\d+", row["examples"])
         if count:
             table[row["file"].strip("`")] = (int(count.group()), row["sha256"].strip("`"))

@@ -81,12 +81,13 @@ def test_panx_and_udpos_tags(fake_hub: dict) -> None:
         {"tokens": [["Adé", "lọ"]], "ner_tags": [[1, 0]]},
         features=Features({"tokens": Sequence(Value("string")), "ner_tags": Sequence(ClassLabel(names=PANX_NAMES))}),
     )
-    upos = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON", "PROPN", "PUNCT", "SCONJ", "SYM", "VERB", "X"]
+    upos = "ADJ ADP ADV AUX CCONJ DET INTJ NOUN NUM PART PRON PROPN PUNCT SCONJ SYM VERB X".split()
     fake_hub[("google/xtreme", "udpos.Yoruba", "test")] = Dataset.from_dict(
         {"tokens": [["Adé", "jẹun"]], "pos_tags": [[11, 15]]},
         features=Features({"tokens": Sequence(Value("string")), "pos_tags": Sequence(ClassLabel(names=upos))}),
     )
-    assert load_task_data("panx", "yo").items == (TaggingItem(id="dev-00000", tokens=("Adé", "lọ"), tags=("B-PER", "O")),)
+    expected = TaggingItem(id="dev-00000", tokens=("Adé", "lọ"), tags=("B-PER", "O"))
+    assert load_task_data("panx", "yo").items == (expected,)
     assert load_task_data("udpos", "yo").items[0].tags == ("PROPN", "VERB")
 
 
@@ -101,7 +102,8 @@ def test_tag_sequence_of_wrong_length(fake_hub: dict) -> None:
 
 def test_changed_hub_layout_names_the_missing_column(fake_hub: dict) -> None:
     fake_hub[("cambridgeltl/xcopa", "qu", "test")] = Dataset.from_dict({"premise": ["p"], "label": [0]})
-    with pytest.raises(DataError, match=r"hub:cambridgeltl/xcopa/qu/test: unexpected row layout \(KeyError: 'choice1'\)"):
+    expected = r"hub:cambridgeltl/xcopa/qu/test: unexpected row layout \(KeyError: 'choice1'\)"
+    with pytest.raises(DataError, match=expected):
         load_task_data("xcopa", "qu")
 
 
@@ -118,7 +120,12 @@ def test_qa_sets_and_tydiqa_language_filter(fake_hub: dict) -> None:
 
 def test_tatoeba_pairs(fake_hub: dict) -> None:
     fake_hub[("google/xtreme", "tatoeba.swh", "validation")] = Dataset.from_dict(
-        {"source_sentence": ["Asante.", "Habari."], "target_sentence": ["Thanks.", "Hello."], "source_lang": ["swh"] * 2, "target_lang": ["eng"] * 2}
+        {
+            "source_sentence": ["Asante.", "Habari."],
+            "target_sentence": ["Thanks.", "Hello."],
+            "source_lang": ["swh"] * 2,
+            "target_lang": ["eng"] * 2,
+        }
     )
     data = load_task_data("tatoeba", "sw")
     assert [c.text for c in data.candidates] == ["Thanks.", "Hello."]

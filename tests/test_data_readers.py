@@ -241,7 +241,8 @@ def test_broken_json_line(data_copy: Path) -> None:
 
 
 def test_bad_choice_label(data_copy: Path) -> None:
-    _write(data_copy, "xcopa/test.qu.jsonl", '{"premise": "p", "choice1": "a", "choice2": "b", "question": "cause", "label": 2}\n')
+    row = '{"premise": "p", "choice1": "a", "choice2": "b", "question": "cause", "label": 2}\n'
+    _write(data_copy, "xcopa/test.qu.jsonl", row)
     _fails(data_copy, "xcopa", "qu", None, "line 1", "unknown label 2; expected 0 or 1")
 
 
@@ -272,12 +273,14 @@ def test_unknown_tag(data_copy: Path) -> None:
 
 
 def test_conllu_wrong_field_count(data_copy: Path) -> None:
-    _write(data_copy, "udpos/yo_ytb-ud-test.conllu", "# c\n1\ta\ta\tNOUN\t_\t_\t0\troot\t_\t_\n2 b b NOUN _ _ 1 dep _ _\n")
+    text = "# c\n1\ta\ta\tNOUN\t_\t_\t0\troot\t_\t_\n2 b b NOUN _ _ 1 dep _ _\n"
+    _write(data_copy, "udpos/yo_ytb-ud-test.conllu", text)
     _fails(data_copy, "udpos", "yo", None, "yo_ytb-ud-test.conllu, line 3", "expected 10 tab-separated CoNLL-U fields")
 
 
 def test_conllu_out_of_sequence(data_copy: Path) -> None:
-    _write(data_copy, "udpos/yo_ytb-ud-test.conllu", "1\ta\ta\tNOUN\t_\t_\t0\troot\t_\t_\n1\tb\tb\tNOUN\t_\t_\t0\troot\t_\t_\n")
+    text = "1\ta\ta\tNOUN\t_\t_\t0\troot\t_\t_\n1\tb\tb\tNOUN\t_\t_\t0\troot\t_\t_\n"
+    _write(data_copy, "udpos/yo_ytb-ud-test.conllu", text)
     _fails(data_copy, "udpos", "yo", None, "line 2", "word ID 1 out of sequence", "blank line missing")
 
 

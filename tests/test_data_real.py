@@ -95,7 +95,9 @@ def test_lareqa_answers_sit_in_their_sentences(real_data_dir: Path) -> None:
         assert answer in joined, item.id
 
 
-@pytest.mark.parametrize(("task", "lang", "split"), [("panx", "th", "dev"), ("tydiqa", "sw", "test"), ("mewslix", "ar", "test")])
+@pytest.mark.parametrize(
+    ("task", "lang", "split"), [("panx", "th", "dev"), ("tydiqa", "sw", "test"), ("mewslix", "ar", "test")]
+)
 def test_sets_absent_here_say_so(task: str, lang: str, split: str, real_data_dir: Path) -> None:
     with pytest.raises(DataUnavailableError):
         load_task_data(task, lang, split, data_dir=real_data_dir)

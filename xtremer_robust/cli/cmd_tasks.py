@@ -30,7 +30,9 @@ def _spec_document(spec: TaskSpec) -> dict[str, Any]:
         "eval_split": spec.eval_split,
         "labels": list(spec.labels),
         "licence": spec.licence,
-        "hub": None if spec.hub is None else {"path": spec.hub.path, "config": spec.hub.config, "splits": dict(spec.hub.splits)},
+        "hub": None
+        if spec.hub is None
+        else {"path": spec.hub.path, "config": spec.hub.config, "splits": dict(spec.hub.splits)},
         "unavailable": spec.unavailable,
     }
 
@@ -79,7 +81,8 @@ def _summary_table(document: dict[str, Any]) -> Table:
     if document["data_dir"] is not None:
         table.add_column("sets found")
     for task in document["tasks"]:
-        row = [task["name"], task["family"], task["metric"], str(len(task["languages"])), task["eval_split"], task["licence"]]
+        languages = str(len(task["languages"]))
+        row = [task["name"], task["family"], task["metric"], languages, task["eval_split"], task["licence"]]
         if "sets" in task:
             ok = sum(s["state"] == "ok" for s in task["sets"])
             row.append(f"{ok}/{len(task['sets'])}")

@@ -17,8 +17,17 @@ import socket
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlparse
 
-from xtremer_robust.data.records import Answer, Candidate, ChoiceItem, PairItem, QAItem, Record, RetrievalItem, TaggingItem
-from xtremer_robust.data.records import record_to_dict
+from xtremer_robust.data.records import (
+    Answer,
+    Candidate,
+    ChoiceItem,
+    PairItem,
+    QAItem,
+    Record,
+    RetrievalItem,
+    TaggingItem,
+    record_to_dict,
+)
 from xtremer_robust.data.taskdata import SourceFile, TaskData
 from xtremer_robust.errors import DataError, DataUnavailableError, HubUnreachableError
 from xtremer_robust.languages import all_languages
@@ -81,7 +90,8 @@ def _choices(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]
         if label is not None and label not in (0, 1):
             raise rows.error(i, f"unknown label {label!r}; expected 0 or 1")
         choices = (row["choice1"], row["choice2"])
-        items.append(ChoiceItem(id=f"{rows.split}-{i:05d}", premise=row["premise"], question=row["question"], choices=choices, label=label))
+        item_id = f"{rows.split}-{i:05d}"
+        items.append(ChoiceItem(id=item_id, premise=row["premise"], question=row["question"], choices=choices, label=label))
     return items, []
 
 
@@ -117,7 +127,7 @@ def _qa(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]]:
                 id=str(row["id"]),
                 question=row["question"],
                 context=row["context"],
-                answers=tuple(Answer(text=t, start=int(s)) for t, s in zip(texts, starts)),
+                answers=tuple(Answer(text=t, start=int(s)) for t, s in zip(texts, starts, strict=True)),
             )
         )
     return items, []
@@ -218,7 +228,8 @@ def load_hub(spec: TaskSpec, lang: str, split: str) -> TaskData:
     config, hub_split = spec.hub.config_for(lang), spec.hub.splits[split]
     where = f"hub:{spec.hub.path}/{config}/{hub_split}"
     dataset = _load_dataset(spec.hub.path, config, hub_split)
-    items, candidates = convert_rows(spec, lang, split, dataset, features=getattr(dataset, "features", None), where=where)
+    features = getattr(dataset, "features", None)
+    items, candidates = convert_rows(spec, lang, split, dataset, features=features, where=where)
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
         raise DataError("item ids are not unique; ids pair every variant of an item", path=where)

@@ -104,7 +104,7 @@ def read_pair_tsv(
             what = "columns (" + " ".join(header) + ")" if header else "tab-separated columns like the first line"
             raise source.error(f"expected {expected} {what}, found {len(fields)}", number)
         if header:
-            row = dict(zip(header, fields))
+            row = dict(zip(header, fields, strict=True))
             item_id = row.get("id") or f"{split}-{index:05d}"
             text_a, text_b, label = row["sentence1"], row["sentence2"], row["label"]
         else:

@@ -90,7 +90,7 @@ class XquadR:
                 "a plain SQuAD file belongs to the xquad task"
             )
         spans = []
-        for s, (text, span) in enumerate(zip(sentences, breaks)):
+        for s, (text, span) in enumerate(zip(sentences, breaks, strict=True)):
             if not isinstance(text, str) or not (isinstance(span, list) and len(span) == 2):
                 raise source.error(f"{where}.sentences[{s}]: expected a text and a [start, end] break")
             candidate = Candidate(id=f"{self.lang}-{p:03d}-{s:02d}", text=text)

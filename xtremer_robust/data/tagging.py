@@ -91,7 +91,9 @@ def read_conllu(source: SourceText, *, labels: Sequence[str]) -> list[tuple[tupl
         if _SKIPPED_ID.fullmatch(word_id):
             continue
         if not _WORD_ID.fullmatch(word_id):
-            raise source.error(f"invalid word ID '{word_id}'; expected an integer, a range 1-2 or an empty node 1.1", number)
+            raise source.error(
+                f"invalid word ID '{word_id}'; expected an integer, a range 1-2 or an empty node 1.1", number
+            )
         if int(word_id) != len(forms) + 1:
             raise source.error(
                 f"word ID {word_id} out of sequence (expected {len(forms) + 1}); is a blank line missing "
@@ -109,5 +111,6 @@ def to_items(
 ) -> list[TaggingItem]:
     """Tagging items with ids ``{split}-{index:05d}`` counted from ``start`` (files concatenate)."""
     return [
-        TaggingItem(id=f"{split}-{start + i:05d}", tokens=tokens, tags=tags) for i, (tokens, tags) in enumerate(sentences)
+        TaggingItem(id=f"{split}-{start + i:05d}", tokens=tokens, tags=tags)
+        for i, (tokens, tags) in enumerate(sentences)
     ]
