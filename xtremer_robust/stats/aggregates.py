@@ -30,7 +30,7 @@ import numpy as np
 
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.base import Metric
-from xtremer_robust.stats.gaps import _stats_for, check_settings
+from xtremer_robust.stats.gaps import checked_stats, check_settings
 from xtremer_robust.stats.intervals import bootstrap_interval
 from xtremer_robust.stats.resampling import Condition, bootstrap_scores, jackknife_scores, permutation_gaps
 from xtremer_robust.stats.results import Aggregate
@@ -139,8 +139,8 @@ def stratified_aggregate(
     jacks_c: list[np.ndarray] = []
     jacks_p: list[np.ndarray] = []
     for s in strata:
-        sc = _stats_for(s.metric, s.stats_clean, f"stratum '{s.label}' stats_clean")
-        sp = _stats_for(s.metric, s.stats_perturbed, f"stratum '{s.label}' stats_perturbed")
+        sc = checked_stats(s.metric, s.stats_clean, f"stratum '{s.label}' stats_clean")
+        sp = checked_stats(s.metric, s.stats_perturbed, f"stratum '{s.label}' stats_perturbed")
         if sc.shape != sp.shape:
             raise ConfigError(f"stratum '{s.label}': stats_clean {sc.shape} and stats_perturbed {sp.shape} must hold the same items")
         stream = (int(seed), zlib.crc32(s.label.encode("utf-8")))

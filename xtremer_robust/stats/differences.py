@@ -16,7 +16,7 @@ import numpy as np
 
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.base import Metric
-from xtremer_robust.stats.gaps import _stats_for, check_settings
+from xtremer_robust.stats.gaps import checked_stats, check_settings
 from xtremer_robust.stats.intervals import bootstrap_interval
 from xtremer_robust.stats.resampling import Condition, bootstrap_scores, jackknife_scores, permutation_gaps
 from xtremer_robust.stats.results import GapDifference
@@ -41,7 +41,7 @@ def difference_of_gaps(
     """Gap of model A minus gap of model B on shared items, with a paired CI and p-value."""
     check_settings(n_resamples, n_permutations, confidence, 0.05, 0.8)
     names = ("a_clean", "a_perturbed", "b_clean", "b_perturbed")
-    arrays = [_stats_for(metric, s, name) for s, name in zip((a_clean, a_perturbed, b_clean, b_perturbed), names)]
+    arrays = [checked_stats(metric, s, name) for s, name in zip((a_clean, a_perturbed, b_clean, b_perturbed), names)]
     if len({a.shape for a in arrays}) != 1:
         raise ConfigError(
             f"difference_of_gaps: all four inputs must hold the same items; got shapes {dict(zip(names, (a.shape for a in arrays)))}"

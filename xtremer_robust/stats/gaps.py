@@ -35,7 +35,7 @@ from xtremer_robust.stats.resampling import (
 from xtremer_robust.stats.results import CellGap, ScoreCI
 from xtremer_robust.stats.significance import is_binary, mcnemar_exact, permutation_p_value
 
-__all__ = ["PairedCell", "paired_gaps", "paired_gap", "score_cis", "choose_test", "check_settings"]
+__all__ = ["PairedCell", "paired_gaps", "paired_gap", "score_cis", "choose_test", "check_settings", "checked_stats"]
 
 TESTS = ("auto", "mcnemar_exact", "paired_permutation")
 
@@ -62,7 +62,8 @@ def check_settings(n_resamples: int, n_permutations: int, confidence: float, alp
             raise ConfigError(f"{name} must lie strictly between 0 and 1, got {value}")
 
 
-def _stats_for(metric: Metric, stats: np.ndarray, name: str) -> np.ndarray:
+def checked_stats(metric: Metric, stats: np.ndarray, name: str) -> np.ndarray:
+    """``stats`` as float64 ``(n, k)``, refused unless ``k`` matches the metric's ``stat_names``."""
     arr = as_stats(stats, name)
     names = getattr(metric, "stat_names", None)
     if names is not None and arr.shape[1] != len(names):
@@ -85,8 +86,8 @@ def choose_test(metric: Metric, clean: np.ndarray, perturbed: np.ndarray, test: 
 
 
 def _prepare(cell: PairedCell) -> PairedCell:
-    clean = _stats_for(cell.metric, cell.stats_clean, f"cell '{cell.label}' stats_clean")
-    pert = _stats_for(cell.metric, cell.stats_perturbed, f"cell '{cell.label}' stats_perturbed")
+    clean = checked_stats(cell.metric, cell.stats_clean, f"cell '{cell.label}' stats_clean")
+    pert = checked_stats(cell.metric, cell.stats_perturbed, f"cell '{cell.label}' stats_perturbed")
     if clean.shape != pert.shape:
         raise ConfigError(
             f"cell '{cell.label}': stats_clean {clean.shape} and stats_perturbed {pert.shape} must hold the same items in the same order"
@@ -241,7 +242,7 @@ def score_cis(
 ) -> list[ScoreCI]:
     """Bootstrap intervals of single scores ``(label, stats, metric)``; equal-n conditions share draws."""
     check_settings(n_resamples, 1, confidence, 0.05, 0.8)
-    conds = [Condition(_stats_for(m, s, f"score '{lab}'"), m) for lab, s, m in conditions]
+    conds = [Condition(checked_stats(m, s, f"score '{lab}'"), m) for lab, s, m in conditions]
     groups: dict[int, list[int]] = defaultdict(list)
     for i, c in enumerate(conds):
         groups[c.stats.shape[0]].append(i)

@@ -22,7 +22,7 @@ import numpy as np
 
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.base import Metric
-from xtremer_robust.stats.gaps import _stats_for, check_settings
+from xtremer_robust.stats.gaps import checked_stats, check_settings
 from xtremer_robust.stats.resampling import Condition, bootstrap_scores
 from xtremer_robust.stats.results import TrendSlope
 
@@ -66,8 +66,8 @@ def trend_slope_ci(
             raise ConfigError(f"per_seed_stats[{d}] (duration {durations[d]}): no seeds; pass at least one run")
         cols = []
         for s, (clean, pert) in enumerate(runs):
-            c = _stats_for(metric, clean, f"per_seed_stats[{d}][{s}] clean")
-            p = _stats_for(metric, pert, f"per_seed_stats[{d}][{s}] perturbed")
+            c = checked_stats(metric, clean, f"per_seed_stats[{d}][{s}] clean")
+            p = checked_stats(metric, pert, f"per_seed_stats[{d}][{s}] perturbed")
             cols.append(len(conds) // 2)
             conds += [Condition(c, metric), Condition(p, metric)]
         runs_per_duration.append(cols)
