@@ -210,7 +210,7 @@ def _cell_record(plan: CellPlan, data: Any, items: list, positions: list[int], p
     from xtremer_robust.data.records import content_hash
 
     references = item_references(plan.task, items)
-    labelled = all(r is not None for r in references)
+    labelled = bool(items) and all(r is not None for r in references)
     stats = metric.batch_stats(predictions=metric_predictions(plan.task, items, predictions), references=references) if labelled and items else None
     rows = [
         {"id": item.id, "content_hash": content_hash(item), "prediction": pred, "stats": [float(v) for v in stats[n]] if stats is not None else None, "index": pos}

@@ -79,11 +79,13 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
         first = dict(parts[0][0])
         task, language = key[0], key[1]
         metric = metric_for_task(task, language)
-        stats = np.asarray([r["stats"] for r in rows], dtype=np.float64).reshape(len(rows), len(first["stat_names"]))
+        labelled = bool(rows) and all(r["stats"] is not None for r in rows)
+        stats = np.asarray([r["stats"] for r in rows], dtype=np.float64).reshape(len(rows), len(first["stat_names"])) if labelled else None
         relpath = items_relpath(*key)
         first.update(
-            score=metric.score(stats) if len(rows) else None,
-            scores=metric.scores(stats) if len(rows) else {},
+            score=metric.score(stats) if labelled else None,
+            scores=metric.scores(stats) if labelled else {},
+            labelled=labelled,
             n=len(rows),
             items_file=relpath,
             items_sha256=write_items(out, relpath, rows),
