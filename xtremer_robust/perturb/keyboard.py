@@ -23,9 +23,9 @@ __all__ = ["layout_of", "key_grid", "neighbours", "alphabet", "script_pattern", 
 FALLBACK_LAYOUT = "us"
 #: Horizontal offset of each row in key widths (a standard staggered keyboard).
 _ROW_OFFSET = {"AE": 0.0, "AD": 0.5, "AC": 0.75, "AB": 1.25}
-#: Keys whose centres are at most this far apart (in key widths, rows 1 apart) are neighbours:
-#: left, right, and the two keys above and below.
-_NEIGHBOUR_DISTANCE = 1.2
+#: Keys in the next row up or down are neighbours when they overlap horizontally by more than
+#: this share of a key width (on a staggered keyboard K touches I, O above and M, comma below).
+_MIN_OVERLAP = 0.0
 #: ISO 15924 code in languages.tsv -> Unicode script names of the ``regex`` package.
 _SCRIPTS = {
     "Latn": ("Latin",), "Arab": ("Arabic",), "Cyrl": ("Cyrillic",), "Grek": ("Greek",),
@@ -72,7 +72,10 @@ def _neighbour_table(layout: str) -> dict[str, tuple[str, ...]]:
     placed = {key: pos for key in grid if (pos := _position(key)) is not None}
     table: dict[str, list[str]] = {}
     for key, (x, y) in placed.items():
-        near = [k for k, (x2, y2) in placed.items() if k != key and ((x - x2) ** 2 + (y - y2) ** 2) ** 0.5 <= _NEIGHBOUR_DISTANCE]
+        near = [
+            k for k, (x2, y2) in placed.items()
+            if (y2 == y and abs(x2 - x) == 1.0) or (abs(y2 - y) == 1.0 and 1.0 - abs(x2 - x) > _MIN_OVERLAP)
+        ]
         for level in (0, 1):
             char = grid[key][level]
             if not char:

@@ -34,7 +34,14 @@ __all__ = [
     "UNSPACED_RUN_SCRIPTS",
 ]
 
-_CLUSTER = regex.compile(r"\X")
+#: UAX #29 leaves a few spacing vowel signs out of its SpacingMark class (Myanmar aa and
+#: visarga, Tai Tham, Tai Viet, Ahom), so ``\X`` makes them clusters of their own although they
+#: always belong to the preceding syllable; we attach them so that no edit can move them alone.
+_DETACHED_MARKS = (
+    "\u102B\u102C\u1038\u1062-\u1064\u1067-\u106D\u1083\u1087-\u108C\u108F\u109A-\u109C"
+    "\u1A61\u1A63\u1A64\uAA7B\uAA7D\U00011720\U00011721"
+)
+_CLUSTER = regex.compile(rf"\X(?:(?<=[\p{{L}}\p{{M}}])[{_DETACHED_MARKS}][\p{{M}}\u200c\u200d]*)*")
 #: Scripts written without spaces between words, segmented as whole runs (no dictionary here).
 UNSPACED_RUN_SCRIPTS = ("Thai", "Lao", "Khmer", "Myanmar")
 #: Scripts whose characters are each one unit (logographic / syllabic, no spaces).
@@ -59,7 +66,11 @@ def nfc(text: str) -> str:
 
 
 def graphemes(text: str) -> list[str]:
-    """The extended grapheme clusters of ``text`` (``"".join`` gives ``text`` back)."""
+    """The grapheme clusters of ``text`` (``"".join`` gives ``text`` back).
+
+    Extended grapheme clusters (UAX #29), with the few detached spacing vowel signs (Myanmar
+    "ာ") kept on their syllable.
+    """
     return _CLUSTER.findall(text)
 
 

@@ -32,7 +32,8 @@ def cluster_signature(cluster: str) -> tuple[str, tuple[str, ...]]:
 
 
 def _fold(cluster: str) -> str:
-    return unicodedata.normalize("NFC", cluster.casefold())
+    """Case-fold for comparison; Turkish İ folds to i + dot above, which lower-cases to plain i."""
+    return unicodedata.normalize("NFC", cluster.casefold().replace("i\u0307", "i").replace("ı", "i"))
 
 
 def _built_from(cluster: str, known: set[str]) -> bool:
@@ -51,6 +52,20 @@ def _built_from(cluster: str, known: set[str]) -> bool:
             if cluster[i:j] in known:
                 reachable[j] = True
     return reachable[-1]
+
+
+def _is_cut_from(cluster: str, removed: list[str], k: int, n_added: int) -> bool:
+    """Whether ``cluster`` is the bare base of the replaced cluster at the same place.
+
+    "Same place" counts from either end of the replaced stretch, so "हु" -> "हk" (a vowel sign
+    turned into a letter) is caught while two whole clusters replaced by two letters are not.
+    """
+    for j in (k, len(removed) - (n_added - k)):
+        if 0 <= j < len(removed):
+            base, marks = cluster_signature(removed[j])
+            if marks and base == cluster:
+                return True
+    return False
 
 
 def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = False) -> list[str]:
@@ -74,14 +89,14 @@ def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = Fals
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
         if tag == "equal":
             continue
-        cut_bases = {cluster_signature(c)[0] for c in before[i1:i2] if cluster_signature(c)[1]}
-        for cluster in after[j1:j2]:
+        removed, added = before[i1:i2], after[j1:j2]
+        for k, cluster in enumerate(added):
             if cluster in known or cluster in bad:
                 continue
             base, marks = cluster_signature(cluster)
             if marks and len(cluster) > 1 and not _built_from(cluster, known):
                 bad.append(cluster)
-            elif not marks and base in cut_bases:
+            elif not marks and _is_cut_from(cluster, removed, k, len(added)):
                 bad.append(cluster)
     return bad
 
