@@ -172,3 +172,14 @@ def test_gathered_and_counted_resampled_means_agree() -> None:
     np.testing.assert_allclose(resampled_means(idx, stacked), direct, rtol=1e-12)  # counts route (5 columns)
     np.testing.assert_allclose(resampled_means(idx, stacked[:, :2]), direct[:, :2], rtol=1e-12)  # gather route
     assert counts_from_indices(idx, 37).sum(axis=1).tolist() == [37.0] * 11
+
+
+def test_blocks_of_cells_give_the_same_results(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large families are resampled in blocks of cells; a block redraws the same index matrix."""
+    import xtremer_robust.stats.gaps as gaps_module
+
+    rng = np.random.default_rng(13)
+    cells = [PairedCell(f"c{i}", *paired_binary(rng, 90, 0.7, 0.15), Accuracy()) for i in range(5)]
+    together = paired_gaps(cells, n_resamples=400, seed=2)
+    monkeypatch.setattr(gaps_module, "_CELLS_PER_BLOCK", 2)
+    assert paired_gaps(cells, n_resamples=400, seed=2) == together
