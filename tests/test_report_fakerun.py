@@ -116,3 +116,49 @@ def test_builder_refuses_items_that_disagree_with_results(tmp_path: Path) -> Non
     with pytest.raises(SchemaError, match="disagree"):
         build_submission(run, n_resamples=50)
     assert not (run / "submission.json").exists()
+
+
+def _write_subsets_index(run: Path, folder: Path) -> None:
+    """A build-subsets folder (index.json + manifests) matching the fake run's cells."""
+    results = json.loads((run / "results.json").read_text())
+    entries = []
+    for cell in results["cells"]:
+        rel = f"{cell['task']}/{cell['language']}/{cell['split']}/{cell['variant']}.jsonl"
+        path = folder / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+        manifest = {"recipe": None if cell["variant"] == "clean" else "char_swap", "params": {"rate": 0.1},
+                    "seed": 20211107, "suite_version": "1"}
+        path.with_name(f"{cell['variant']}.manifest.json").write_text(json.dumps(manifest))
+        entries.append({"id": rel[:-6], "task": cell["task"], "language": cell["language"], "split": cell["split"],
+                        "variant": cell["variant"], "file": rel, "sha256": cell["subset_sha256"]})
+    (folder / "index.json").write_text(json.dumps({"subsets": entries, "index_sha256": "c" * 64}))
+
+
+def test_subsets_folder_pins_recipe_seed_and_index(tmp_path: Path) -> None:
+    run = make_score_run(tmp_path / "run")
+    _write_subsets_index(run, tmp_path / "subsets")
+    sub = build_submission(run, n_resamples=50, subsets_dir=tmp_path / "subsets")
+    assert sub["subsets"]["index_sha256"] == "c" * 64
+    swap = next(e for e in sub["subsets"]["entries"] if e["variant"] == "char_swap")
+    assert (swap["recipe"], swap["params"], swap["seed"]) == ("char_swap", {"rate": 0.1}, 20211107)
+    index = json.loads((tmp_path / "subsets" / "index.json").read_text())
+    index["subsets"][0]["sha256"] = "d" * 64
+    (tmp_path / "subsets" / "index.json").write_text(json.dumps(index))
+    with pytest.raises(SchemaError, match="pass the subsets folder the run used"):
+        build_submission(run, n_resamples=50, subsets_dir=tmp_path / "subsets")
+
+
+def test_unlabelled_cells_are_listed_as_skipped_and_shards_refused(tmp_path: Path) -> None:
+    run = make_score_run(tmp_path / "run")
+    results = json.loads((run / "results.json").read_text())
+    results["cells"][0].update(score=None, labelled=False)
+    results["skipped"] = [{"task": "mewslix", "language": "de", "reason": "not available from this source"}]
+    (run / "results.json").write_text(json.dumps(results))
+    sub = build_submission(run, n_resamples=50)
+    assert len(sub["cells"]) == 17
+    assert {s["task"] for s in sub["skipped"]} == {"mewslix", results["cells"][0]["task"]}
+    results["shard"] = {"index": 0, "count": 2}
+    (run / "results.json").write_text(json.dumps(results))
+    with pytest.raises(SchemaError, match="merge the shards first"):
+        build_submission(run, n_resamples=50)

@@ -42,6 +42,7 @@ def submit(
     intermediate_task: Optional[str] = typer.Option(None, "--intermediate-task", help="English intermediate task the model was trained on (e.g. mnli)."),
     intermediate_steps: Optional[int] = typer.Option(None, "--intermediate-steps", min=0, help="Duration of that training in steps."),
     model_seed: Optional[int] = typer.Option(None, "--model-seed", help="Fine-tuning seed of the model."),
+    subsets: Optional[Path] = typer.Option(None, "--subsets", file_okay=False, help="The build-subsets folder the run scored (pins recipes and seeds)."),
 ) -> None:
     """Build the leaderboard submission (JSON + per-item sidecar) from a score run."""
     from xtremer_robust.report.submission import build_submission, sidecar_name
@@ -49,7 +50,7 @@ def submit(
     target = out or score_out / "submission.json"
     sub = build_submission(
         score_out, out=target, n_resamples=n_resamples, seed=seed, intermediate_task=intermediate_task,
-        intermediate_steps=intermediate_steps, model_seed=model_seed,
+        intermediate_steps=intermediate_steps, model_seed=model_seed, subsets_dir=subsets,
     )
     console.print(
         f"wrote {target} ({len(sub['cells'])} cells, {len(sub['gaps'])} gaps) and {target.parent / sidecar_name(target)} "

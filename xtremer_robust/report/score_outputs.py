@@ -51,6 +51,8 @@ class ScoreRun:
     root: Path
     results: dict[str, Any]
     cells: dict[CellKey, CellItems]
+    #: Cells that carry no scores (unlabelled sets) and sets the run skipped, with the reason.
+    skipped: list[dict[str, Any]]
 
 
 _CELL_FIELDS = ("task", "language", "split", "variant", "metric", "score", "n", "stat_names", "items_file")
@@ -107,10 +109,18 @@ def read_score_run(root: str | Path) -> ScoreRun:
     if not isinstance(results, dict) or results.get("schema") != RESULTS_SCHEMA:
         got = results.get("schema") if isinstance(results, dict) else type(results).__name__
         raise SchemaError(f"{results_path}: expected schema '{RESULTS_SCHEMA}', got {got!r}")
+    if "shard" in results:
+        raise SchemaError(
+            f"{results_path}: this is one shard of a sharded run; merge the shards first "
+            "(`xtremer-robust merge-shards`) and build the submission from the merged folder"
+        )
     raw_cells = results.get("cells")
     if not isinstance(raw_cells, list) or not raw_cells:
         raise SchemaError(f"{results_path}: 'cells' must be a non-empty list; did the score run finish?")
     cells: dict[CellKey, CellItems] = {}
+    skipped = [
+        {k: str(s.get(k)) for k in ("task", "language", "reason")} for s in results.get("skipped") or [] if isinstance(s, dict)
+    ]
     for position, record in enumerate(raw_cells):
         where = f"{results_path}: cells[{position}]"
         if not isinstance(record, dict):
@@ -118,6 +128,12 @@ def read_score_run(root: str | Path) -> ScoreRun:
         missing = [name for name in _CELL_FIELDS if name not in record]
         if missing:
             raise SchemaError(f"{where}: missing {missing}")
+        if record.get("labelled") is False or record.get("score") is None:
+            skipped.append({
+                "task": str(record["task"]), "language": str(record["language"]), "split": str(record["split"]),
+                "variant": str(record["variant"]), "reason": "no gold labels in this set (predictions only)",
+            })
+            continue
         items_path = safe_relative_path(root, record["items_file"], field=f"{where}.items_file")
         if not items_path.is_file():
             raise SchemaError(f"{where}: items file '{record['items_file']}' does not exist under {root}")
@@ -133,4 +149,6 @@ def read_score_run(root: str | Path) -> ScoreRun:
         if cell.key in cells:
             raise SchemaError(f"{where}: cell {cell.key} appears twice")
         cells[cell.key] = cell
-    return ScoreRun(root, results, cells)
+    if not cells:
+        raise SchemaError(f"{results_path}: no cell has scores (all sets were unlabelled or skipped); nothing to submit")
+    return ScoreRun(root, results, cells, skipped)

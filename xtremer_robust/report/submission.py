@@ -26,6 +26,7 @@ from xtremer_robust.errors import SchemaError
 from xtremer_robust.languages import all_languages
 from xtremer_robust.metrics import Metric
 from xtremer_robust.report.aggregates import CONVENTION, AggEntry, plan_aggregates
+from xtremer_robust.report.provenance import harness_block, model_block, subsets_block
 from xtremer_robust.report.safe_json import write_bytes_atomic
 from xtremer_robust.report.score_outputs import CellItems, read_score_run
 from xtremer_robust.report.scoring import headline_and_secondary, metric_for_cell
@@ -119,57 +120,6 @@ def _sidecar_bytes(cells: list[CellItems]) -> tuple[bytes, int]:
     return buffer.getvalue(), n_lines
 
 
-def _model_block(model: dict[str, Any], intermediate_task: str | None, intermediate_steps: int | None, seed: int | None) -> dict[str, Any]:
-    inter = model.get("intermediate_task") if isinstance(model.get("intermediate_task"), dict) else {}
-    block = {
-        "id": str(model.get("id", "unknown")),
-        "revision": model.get("revision"),
-        "weights_sha256": model.get("weights_sha256"),
-        "tokenizer_sha256": model.get("tokenizer_sha256"),
-        "n_parameters": model.get("n_parameters"),
-        "dtype": model.get("dtype"),
-        "quantized_4bit_expanded": bool(model.get("quantized_4bit_expanded", False)),
-        "head": model.get("head"),
-        "intermediate_task": {
-            "name": intermediate_task if intermediate_task is not None else inter.get("name"),
-            "steps": intermediate_steps if intermediate_steps is not None else inter.get("steps"),
-        },
-        "seed": seed if seed is not None else model.get("seed"),
-    }
-    return block
-
-
-def _harness_block(harness: dict[str, Any]) -> dict[str, Any]:
-    commit = harness.get("git_commit")
-    return {
-        "version": str(harness.get("version", "unknown")),
-        "git_commit": commit if isinstance(commit, str) and re.fullmatch(r"[0-9a-f]{7,40}", commit) else None,
-        "libraries": {str(k): str(v) for k, v in (harness.get("libraries") or {}).items()},
-        "device": harness.get("device"),
-        "batch_size": harness.get("batch_size"),
-        "throughput_items_per_s": harness.get("throughput_items_per_s"),
-    }
-
-
-def _subsets_block(results: dict[str, Any], cells: list[CellItems]) -> dict[str, Any]:
-    entries = [
-        {
-            "task": c.record["task"],
-            "language": c.record["language"],
-            "split": c.record["split"],
-            "variant": c.record["variant"],
-            "subset_sha256": c.record.get("subset_sha256"),
-            "recipe": c.record.get("recipe", None if c.record["variant"] != CLEAN_VARIANT else CLEAN_VARIANT),
-            "seed": c.record.get("recipe_seed", c.record.get("seed")),
-        }
-        for c in cells
-    ]
-    declared = (results.get("subsets") or {}).get("index_sha256") if isinstance(results.get("subsets"), dict) else None
-    # Without a subset index from the runner, the index hash is the hash of the entries themselves.
-    index = declared or hashlib.sha256(_canonical(entries).encode("utf-8")).hexdigest()
-    return {"index_sha256": index, "entries": entries}
-
-
 def _aggregates(
     entries: list[AggEntry], strata: list[Stratum], *, n_resamples: int, seed: int, ci_level: float
 ) -> dict[str, list[dict[str, Any]]]:
@@ -211,11 +161,13 @@ def build_submission(
     intermediate_task: str | None = None,
     intermediate_steps: int | None = None,
     model_seed: int | None = None,
+    subsets_dir: str | Path | None = None,
 ) -> dict[str, Any]:
     """Build, write (atomically) and return the submission of one score run.
 
     ``out`` defaults to ``<score_out_dir>/submission.json``; the sidecar
-    ``<stem>.items.jsonl.gz`` is written beside it.
+    ``<stem>.items.jsonl.gz`` is written beside it. ``subsets_dir`` is the ``build-subsets``
+    folder the run scored (``score --subsets``): its index pins each subset's recipe and seed.
     """
     if n_resamples < 2:
         raise SchemaError(f"n_resamples: expected at least 2 bootstrap resamples (10,000 recommended), got {n_resamples}")
@@ -272,8 +224,8 @@ def build_submission(
     sidecar, n_lines = _sidecar_bytes(cells)
     submission = {
         "schema": SUBMISSION_SCHEMA,
-        "model": _model_block(run.results.get("model") or {}, intermediate_task, intermediate_steps, model_seed),
-        "harness": _harness_block(run.results.get("harness") or {}),
+        "model": model_block(run.results.get("model") or {}, intermediate_task, intermediate_steps, model_seed),
+        "harness": harness_block(run.results),
         "statistics": {
             "n_resamples": n_resamples,
             "seed": seed,
@@ -286,8 +238,9 @@ def build_submission(
             "aggregation": CONVENTION,
             "implementation": "xtremer_robust.stats",
         },
-        "subsets": _subsets_block(run.results, cells),
+        "subsets": subsets_block(run.results, [c.record for c in cells], Path(subsets_dir) if subsets_dir else None),
         "cells": cell_records,
+        "skipped": run.skipped,
         "gaps": gap_records,
         "aggregates": {"convention": CONVENTION, **aggregates},
         "items": {
