@@ -105,3 +105,52 @@ def test_permutation_type_one_error_near_alpha_ratio_metric() -> None:
         res = paired_gap(clean, pert, RatioF1(), n_resamples=2, n_permutations=199, seed=r)
         rejections += res.p_value <= alpha
     assert _within(rejections / reps, alpha, reps), rejections / reps
+
+
+def test_stratified_aggregate_coverage_of_a_macro_averaged_gap() -> None:
+    """Three languages with true gaps 0.08, 0.05 and 0.12 (same flip model as above, different
+    break rates); the XTREME macro-average of the true gaps is their plain mean."""
+    from test_stats_support import Accuracy as Acc
+
+    from xtremer_robust.stats import Stratum, stratified_aggregate
+
+    langs = (("a", 120, 0.75, 0.12), ("b", 80, 0.6, 0.1), ("c", 100, 0.8, 0.16))
+    truths = [p * brk - (1 - p) * 0.04 for _, _, p, brk in langs]
+    truth = float(np.mean(truths))
+    reps, hits = 200, 0
+    for r in range(reps):
+        rng = np.random.default_rng(40000 + r)
+        strata = []
+        for name, n, p, brk in langs:
+            clean = (rng.random(n) < p).astype(float)
+            u = rng.random(n)
+            pert = np.where(clean == 1, (u >= brk).astype(float), (u < 0.04).astype(float))
+            strata.append(Stratum(name, clean, pert, Acc()))
+        agg = stratified_aggregate(strata, n_resamples=600, n_permutations=1, seed=r, companions=False)
+        hits += agg.ci_low <= truth <= agg.ci_high
+    assert _within(hits / reps, 0.95, reps), hits / reps
+
+
+def test_two_level_trend_interval_is_not_anti_conservative() -> None:
+    """True slope 0.01 per unit of log(steps); each (duration, seed) run adds a seed offset
+    (SD 0.01) and its own item-level flips. Resampling both levels counts item noise twice
+    (it is already inside the seed spread), so the interval is conservative: coverage must
+    reach 95% within 3 binomial SDs; it is allowed to exceed it (see docs/stats.md)."""
+    from xtremer_robust.stats import trend_slope_ci
+
+    steps, slope, reps, n, hits = [1000.0, 4000.0, 16000.0], 0.01, 120, 300, 0
+    for r in range(reps):
+        rng = np.random.default_rng(60000 + r)
+        base = rng.random(n)
+        clean = (base < 0.8).astype(float)
+        runs = []
+        for st in steps:
+            seeds = []
+            for _ in range(3):
+                shift = 0.05 + slope * np.log(st / 1000.0) + rng.normal(0, 0.01)
+                pert = np.where((base < 0.8) & (rng.random(n) < shift / 0.8), 0.0, clean)
+                seeds.append((clean, pert))
+            runs.append(seeds)
+        res = trend_slope_ci(steps, runs, Accuracy(), n_resamples=400, seed=r)
+        hits += res.ci_low <= slope <= res.ci_high
+    assert hits / reps >= 0.95 - 3.0 * np.sqrt(0.95 * 0.05 / reps), hits / reps
