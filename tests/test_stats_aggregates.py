@@ -183,3 +183,21 @@ def test_trend_refuses_bad_durations() -> None:
         trend_slope_ci([1000.0, 1000.0, 1000.0], runs, Accuracy(), n_resamples=10)
     with pytest.raises(ConfigError, match="one list of seeds per duration"):
         trend_slope_ci(steps[:2], runs, Accuracy(), n_resamples=10)
+
+
+def test_aggregate_mde_and_flip_rate() -> None:
+    """One stratum: the aggregate's MDE is the cell's paired MDE; flip rates macro-average."""
+    rng = np.random.default_rng(14)
+    clean = rng.beta(4, 2, 80)
+    pert = np.clip(clean - rng.normal(0.03, 0.08, 80), 0, 1)
+    cell = paired_gap(clean, pert, MeanScore(), n_resamples=200, n_permutations=20)
+    agg = stratified_aggregate([Stratum("s", clean, pert, MeanScore(), changed=clean != pert)], n_resamples=200, n_permutations=20)
+    assert agg.mde == pytest.approx(cell.mde, rel=1e-12) and agg.flip_rate == 1.0
+    strata = [
+        Stratum("a", *paired_binary(rng, 50, 0.8, 0.1), Accuracy(), changed=np.r_[np.ones(10, bool), np.zeros(40, bool)]),
+        Stratum("b", *paired_binary(rng, 40, 0.8, 0.1), Accuracy(), changed=np.r_[np.ones(4, bool), np.zeros(36, bool)]),
+    ]
+    agg2 = stratified_aggregate(strata, n_resamples=200, n_permutations=20)
+    assert agg2.flip_rate == pytest.approx((0.2 + 0.1) / 2)
+    no_flips = stratified_aggregate([strata[0], Stratum("c", *paired_binary(rng, 30, 0.8, 0.1), Accuracy())], n_resamples=50, n_permutations=5)
+    assert no_flips.flip_rate is None

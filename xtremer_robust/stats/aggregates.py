@@ -32,6 +32,7 @@ from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.base import Metric
 from xtremer_robust.stats.gaps import checked_stats, check_settings
 from xtremer_robust.stats.intervals import bootstrap_interval
+from xtremer_robust.stats.power import jackknife_se, mde_paired
 from xtremer_robust.stats.resampling import Condition, bootstrap_scores, jackknife_scores, permutation_gaps
 from xtremer_robust.stats.results import Aggregate
 from xtremer_robust.stats.significance import permutation_p_value
@@ -48,6 +49,7 @@ class Stratum:
     stats_perturbed: np.ndarray
     metric: Metric
     group: str = ""
+    changed: np.ndarray | None = None
 
 
 class SecondaryMetric(Metric):
@@ -113,6 +115,8 @@ def stratified_aggregate(
     seed: int = 0,
     n_permutations: int = 10_000,
     confidence: float = 0.95,
+    alpha: float = 0.05,
+    power: float = 0.8,
     companions: bool = True,
 ) -> Aggregate:
     """Macro-averaged gap over strata with a stratified paired bootstrap CI and permutation p-value.
@@ -121,7 +125,7 @@ def stratified_aggregate(
     sum to 1. With ``companions``, every secondary score shared by all strata's metrics (QA:
     exact match) is aggregated the same way and attached to the result.
     """
-    check_settings(n_resamples, n_permutations, confidence, 0.05, 0.8)
+    check_settings(n_resamples, n_permutations, confidence, alpha, power)
     if not strata:
         raise ConfigError("stratified_aggregate: no strata given; pass at least one (task, language) cell")
     labels = [s.label for s in strata]
@@ -138,6 +142,7 @@ def stratified_aggregate(
     jacks: list[np.ndarray] = []
     jacks_c: list[np.ndarray] = []
     jacks_p: list[np.ndarray] = []
+    flips: list[float] = []
     for s in strata:
         sc = checked_stats(s.metric, s.stats_clean, f"stratum '{s.label}' stats_clean")
         sp = checked_stats(s.metric, s.stats_perturbed, f"stratum '{s.label}' stats_perturbed")
@@ -156,6 +161,11 @@ def stratified_aggregate(
         jacks_c.append(ws * jc)
         jacks_p.append(ws * jp)
         jacks.append(ws * (jc - jp))
+        if s.changed is not None:
+            changed = np.asarray(s.changed).reshape(-1)
+            if changed.dtype != bool or changed.size != sc.shape[0]:
+                raise ConfigError(f"stratum '{s.label}': changed must be a boolean array of {sc.shape[0]} items, got dtype {changed.dtype} and {changed.size} items")
+            flips.append(ws * float(changed.mean()))
     gap = clean - pert
     iv = bootstrap_interval(gap, boot_c - boot_p, jacks, confidence)
     civ = bootstrap_interval(clean, boot_c, jacks_c, confidence)
@@ -163,9 +173,9 @@ def stratified_aggregate(
     shared = set.intersection(*(set(getattr(s.metric, "secondary_names", ())) for s in strata)) if companions else set()
     companion_results = tuple(
         stratified_aggregate(
-            [Stratum(s.label, s.stats_clean, s.stats_perturbed, SecondaryMetric(s.metric, name), s.group) for s in strata],
+            [Stratum(s.label, s.stats_clean, s.stats_perturbed, SecondaryMetric(s.metric, name), s.group, s.changed) for s in strata],
             label=f"{label} ({name})", weights=w, n_resamples=n_resamples, seed=seed,
-            n_permutations=n_permutations, confidence=confidence, companions=False,
+            n_permutations=n_permutations, confidence=confidence, alpha=alpha, power=power, companions=False,
         )
         for name in sorted(shared)
     )
@@ -196,4 +206,8 @@ def stratified_aggregate(
         relative_drop=None if clean == 0 else gap / clean,
         weights={lab: float(w[lab]) for lab in labels},
         companions=companion_results,
+        mde=mde_paired(float(np.sqrt(sum(jackknife_se(j) ** 2 for j in jacks))), alpha, power),
+        alpha=alpha,
+        power=power,
+        flip_rate=float(sum(flips)) if len(flips) == len(strata) else None,
     )

@@ -106,7 +106,9 @@ class Aggregate(_AsDict):
     ``convention`` states how it was formed (unweighted mean over languages as XTREME;
     QA: F1 headline). ``companions`` are the same aggregate for metrics reported beside the
     headline one (QA: EM), computed from the same resamples. ``weights`` maps stratum label
-    to its weight in the macro-average.
+    to its weight in the macro-average. ``mde`` uses the stratified jackknife SE
+    (``sqrt(sum_s SE_s^2)`` of the weighted strata); ``flip_rate`` is the weighted mean of the
+    strata's flip rates, ``None`` unless every stratum gave ``changed``.
     """
 
     label: str
@@ -134,6 +136,11 @@ class Aggregate(_AsDict):
     relative_drop: float | None
     weights: dict[str, float] = field(default_factory=dict)
     companions: tuple["Aggregate", ...] = ()
+    mde: float | None = None
+    mde_method: str = "stratified_jackknife_se"
+    alpha: float = 0.05
+    power: float = 0.8
+    flip_rate: float | None = None
     p_holm: float | None = None
     p_bh: float | None = None
 
