@@ -19,20 +19,15 @@ import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.keyboard import alphabet, script_pattern
-from xtremer_robust.perturb.segment import graphemes, nfc, segment
+from xtremer_robust.perturb.segment import nfc
+from xtremer_robust.perturb.segment import word_runs as segment_word_runs
 
 __all__ = ["ClusterEditRecipe", "word_runs", "pick_sites", "letters_for", "match_case"]
 
 
 def word_runs(text: str) -> list[tuple[str, bool]]:
     """(piece, is_word_run) pieces of ``text``; adjacent word spans are merged into one run."""
-    runs: list[tuple[str, bool]] = []
-    for span in segment(text):
-        if runs and span.is_word and runs[-1][1]:
-            runs[-1] = (runs[-1][0] + span.text, True)
-        else:
-            runs.append((span.text, span.is_word))
-    return runs
+    return [("".join(clusters), is_word) for clusters, is_word in segment_word_runs(text)]
 
 
 def pick_sites(n: int, rate: float, rng: np.random.Generator) -> np.ndarray:
@@ -64,7 +59,12 @@ def letters_for(lang: str, text: str) -> tuple[tuple[str, ...], str]:
 
 @dataclass(frozen=True)
 class ClusterEditRecipe(Recipe):
-    """A recipe that rewrites the grapheme clusters of each word run, one run at a time."""
+    """A recipe that rewrites the grapheme clusters of each word run, one run at a time.
+
+    One uniform draw per cluster of the whole text decides the edit sites (a cluster is a site
+    when its draw is below ``rate``), so that raising the rate only adds sites; subclasses then
+    draw what they need at those sites.
+    """
 
     level: ClassVar[str] = "char"
 
@@ -72,15 +72,27 @@ class ClusterEditRecipe(Recipe):
         text = nfc(text)
         if self.rate == 0.0:
             return text
+        runs = segment_word_runs(text)
+        total = sum(len(clusters) for clusters, is_word in runs if is_word)
+        flags = (rng.random(total) < self.rate).tolist() if total else []
         pieces = []
-        for piece, is_word in word_runs(text):
+        offset = 0
+        for clusters, is_word in runs:
             if is_word:
-                clusters = graphemes(piece)
-                pieces.append("".join(self.edit_clusters(clusters, lang=lang, rng=rng, context=text)))
-            else:
-                pieces.append(piece)
+                n = len(clusters)
+                sites = [i for i, flag in enumerate(flags[offset : offset + n]) if flag]
+                offset += n
+                if sites:
+                    pieces.extend(self.edit_clusters(list(clusters), sites, lang=lang, rng=rng, context=text))
+                    continue
+            pieces.extend(clusters)
         return nfc("".join(pieces))
 
     @abstractmethod
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
-        """Return the new clusters of one word run (``context``: the whole text, for fallbacks)."""
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
+        """The new clusters of one word run; ``sites`` (sorted, non-empty) are the chosen indices.
+
+        ``context`` is the whole text, for fallbacks that draw letters from it.
+        """

@@ -28,6 +28,7 @@ __all__ = [
     "graphemes",
     "segment",
     "word_indices",
+    "word_runs",
     "is_combining",
     "orphan_marks",
     "is_well_formed",
@@ -113,6 +114,27 @@ def _segment_cached(text: str) -> tuple[Span, ...]:
     if current:
         spans.append(Span("".join(current), current_kind != "sep"))
     return tuple(spans)
+
+
+def word_runs(text: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """(clusters, is_word_run) pieces of ``text``; adjacent word spans are merged into one run.
+
+    Character-level recipes edit word runs, so that Chinese or Japanese text (one word unit
+    per character) is edited as runs of characters where deletion and transposition have room.
+    """
+    return _word_runs_cached(text)
+
+
+@lru_cache(maxsize=65536)
+def _word_runs_cached(text: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    runs: list[tuple[list[str], bool]] = []
+    for span in _segment_cached(text):
+        clusters = graphemes(span.text)
+        if runs and span.is_word and runs[-1][1]:
+            runs[-1][0].extend(clusters)
+        else:
+            runs.append((clusters, span.is_word))
+    return tuple((tuple(clusters), is_word) for clusters, is_word in runs)
 
 
 def word_indices(spans: list[Span]) -> list[int]:

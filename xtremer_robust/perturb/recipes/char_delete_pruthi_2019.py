@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.edits import ClusterEditRecipe, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe
 
 
 @dataclass(frozen=True)
@@ -22,8 +22,10 @@ class CharDelete(ClusterEditRecipe):
     name: ClassVar[str] = "char_delete"
     rate: float = 0.1  # probability that each cluster inside a word is deleted
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
-        sites = set(pick_sites(len(clusters), self.rate, rng).tolist())
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
+        sites = set(sites)
         if len(sites) >= len(clusters):  # keep one cluster so that the word does not vanish
             sites.discard(int(rng.integers(len(clusters))))
         return [c for i, c in enumerate(clusters) if i not in sites]

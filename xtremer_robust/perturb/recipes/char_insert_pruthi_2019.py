@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.edits import ClusterEditRecipe, letters_for, match_case, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe, letters_for, match_case
 from xtremer_robust.perturb.keyboard import layout_of
 
 
@@ -24,10 +24,11 @@ class CharInsert(ClusterEditRecipe):
     name: ClassVar[str] = "char_insert"
     rate: float = 0.1  # probability that a letter is inserted after each cluster of a word
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
-        sites = pick_sites(len(clusters), self.rate, rng).tolist()
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
         letters, _ = letters_for(lang, context)
-        if not sites or not letters:
+        if not letters:
             return clusters
         out: list[str] = []
         chosen = set(sites)

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.edits import ClusterEditRecipe, letters_for, match_case, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe, letters_for, match_case
 from xtremer_robust.perturb.keyboard import layout_of
 
 
@@ -25,8 +25,9 @@ class CharSubstitute(ClusterEditRecipe):
     name: ClassVar[str] = "char_substitute"
     rate: float = 0.1  # probability that each cluster inside a word is replaced
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
-        sites = pick_sites(len(clusters), self.rate, rng).tolist()
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
         letters, _ = letters_for(lang, context)
         out = list(clusters)
         for i in sites:

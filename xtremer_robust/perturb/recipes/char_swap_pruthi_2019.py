@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.edits import ClusterEditRecipe, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,13 @@ class CharSwap(ClusterEditRecipe):
     name: ClassVar[str] = "char_swap"
     rate: float = 0.1  # probability that each cluster starts a swap with its right neighbour
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
         out = list(clusters)
         last = -2  # index of the last swapped start, so that swaps never overlap
-        for i in pick_sites(len(out) - 1, self.rate, rng).tolist():
-            if i > last + 1:
+        for i in sites:
+            if i > last + 1 and i + 1 < len(out):
                 out[i], out[i + 1] = out[i + 1], out[i]
                 last = i
         return out

@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 import regex
 
-from xtremer_robust.perturb.edits import ClusterEditRecipe, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe
 from xtremer_robust.perturb.segment import graphemes, is_combining
 
 #: Bases whose combining marks are optional accents.
@@ -53,8 +53,9 @@ class DiacriticStrip(ClusterEditRecipe):
     def applicable(self, text: str, *, lang: str) -> bool:
         return any(strip_cluster(c) != c for c in graphemes(text))
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
-        sites = pick_sites(len(clusters), self.rate, rng).tolist()
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
         out = list(clusters)
         for i in sites:
             out[i] = strip_cluster(out[i])

@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.edits import ClusterEditRecipe, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe
 from xtremer_robust.perturb.segment import graphemes
 
 #: Character-name prefixes of look-alikes that do not look alike in ordinary fonts.
@@ -65,9 +65,11 @@ class Homoglyph(ClusterEditRecipe):
     def applicable(self, text: str, *, lang: str) -> bool:
         return any(len(c) == 1 and homoglyphs(c, self.cross_script) for c in graphemes(text))
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
         out = list(clusters)
-        for i in pick_sites(len(out), self.rate, rng).tolist():
+        for i in sites:
             options = homoglyphs(out[i], self.cross_script) if len(out[i]) == 1 else ()
             if options:
                 out[i] = options[int(rng.integers(len(options)))]

@@ -16,7 +16,7 @@ from typing import ClassVar
 import numpy as np
 
 from xtremer_robust.errors import ConfigError
-from xtremer_robust.perturb.edits import ClusterEditRecipe, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe
 
 #: Invisible, joining-transparent characters (code point: name).
 INVISIBLE = {"\u200b": "ZERO WIDTH SPACE", "\u2060": "WORD JOINER"}
@@ -42,11 +42,13 @@ class InvisibleChars(ClusterEditRecipe):
 
         return any(is_word and len(graphemes(piece)) > 1 for piece, is_word in word_runs(text))
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
-        sites = set(pick_sites(len(clusters) - 1, self.rate, rng).tolist())
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
+        inner = {i for i in sites if i < len(clusters) - 1}  # never after the last cluster
         out: list[str] = []
         for i, cluster in enumerate(clusters):
             out.append(cluster)
-            if i in sites:
+            if i in inner:
                 out.append(self.chars[int(rng.integers(len(self.chars)))])
         return out

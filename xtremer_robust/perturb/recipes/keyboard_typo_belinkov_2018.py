@@ -20,7 +20,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.edits import ClusterEditRecipe, letters_for, match_case, pick_sites
+from xtremer_robust.perturb.edits import ClusterEditRecipe, letters_for, match_case
 from xtremer_robust.perturb.keyboard import FALLBACK_LAYOUT, layout_of, neighbours
 
 #: The character classes a typo must preserve (first letter of the Unicode general category).
@@ -61,8 +61,9 @@ class KeyboardTypo(ClusterEditRecipe):
     rewrites_marks: ClassVar[bool] = True  # a vowel sign may be mistyped as its neighbour key
     rate: float = 0.1  # probability that each cluster inside a word is mistyped
 
-    def edit_clusters(self, clusters: list[str], *, lang: str, rng: np.random.Generator, context: str) -> list[str]:
-        sites = pick_sites(len(clusters), self.rate, rng).tolist()
+    def edit_clusters(
+        self, clusters: list[str], sites: list[int], *, lang: str, rng: np.random.Generator, context: str
+    ) -> list[str]:
         layout = layout_of(lang)
         layouts = (layout, FALLBACK_LAYOUT) if layout else (FALLBACK_LAYOUT,)
         out = list(clusters)
