@@ -6,6 +6,7 @@ import os
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from xtremer_robust.data.records import Answer, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
@@ -159,3 +160,20 @@ def test_answers_stay_valid_on_real_xquad_thai() -> None:
         for item, out in zip(items, outs):
             _assert_label_true(item, out.record)
         assert sum(o.changed for o in outs) > len(items) // 2, name
+
+
+def test_language_identifier_agreement_drops_with_heavy_noise() -> None:
+    pytest.importorskip("py3langid")
+    clean = [
+        "Das ist ein ganz normaler deutscher Satz über das Wetter in Köln.",
+        "Wir gehen morgen früh mit den Kindern in den Park.",
+        "Der Zug nach Berlin hat heute leider eine Stunde Verspätung.",
+    ]
+    heavy = [_recipe("char_substitute", 0.9).perturb(t, lang="de", rng=np.random.default_rng(i)) for i, t in enumerate(clean)]
+    light = [_recipe("char_swap", 0.03).perturb(t, lang="de", rng=np.random.default_rng(i)) for i, t in enumerate(clean)]
+    heavy_figures = validity_figures(clean, heavy, "de")
+    light_figures = validity_figures(clean, light, "de")
+    assert heavy_figures["langid_clean_match"] == 1.0
+    # nine letters in ten replaced: the identifier no longer sees German
+    assert heavy_figures["langid_agreement"] is not None and heavy_figures["langid_agreement"] < 0.5
+    assert light_figures["langid_agreement"] in (None, 1.0)  # None only if the light noise changed nothing

@@ -104,18 +104,22 @@ def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = Fals
 @lru_cache(maxsize=1)
 def _identifier():  # type: ignore[no-untyped-def]
     try:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+        from py3langid import langid
     except ImportError:
         return None
-    return LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    return langid.classify
 
 
+@lru_cache(maxsize=65536)
 def identify_language(text: str) -> str | None:
-    """The ISO 639-1 code py3langid assigns to ``text`` (None when py3langid is not installed)."""
-    model = _identifier()
-    if model is None:
+    """The ISO 639 code py3langid assigns to ``text`` (None when py3langid is not installed).
+
+    py3langid 0.4.0 knows 49 of the 50 XTREME-R languages (not Wolof).
+    """
+    classify = _identifier()
+    if classify is None:
         return None
-    return model.classify(text)[0]
+    return classify(text)[0]
 
 
 def validity_figures(
