@@ -119,3 +119,25 @@ def test_html_in_a_real_headless_browser(board_dir: Path, tmp_path: Path) -> Non
     _chromium([f"--screenshot={shot}", "--window-size=1280,900", page], tmp_path / "p3")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shutil.rmtree(tmp_path / "p1", ignore_errors=True)
+
+
+def test_a_percent_scale_submission_ranks_on_the_same_footing(tmp_path: Path) -> None:
+    run = make_score_run(tmp_path / "run", seed=5, model_id="org/percent")
+    folder = tmp_path / "subs"
+    build_submission(run, out=folder / "p.json", n_resamples=100)
+    fraction_md = render_markdown(collect_leaderboard(folder))
+    doc = json.loads((folder / "p.json").read_text())
+    doc["statistics"]["score_scale"] = "percent"
+    for cell in doc["cells"]:
+        for key in ("score", "ci_low", "ci_high"):
+            cell[key] *= 100
+        cell["secondary"] = {k: v * 100 for k, v in cell.get("secondary", {}).items()}
+    for gap in doc["gaps"]:
+        for key in ("clean_score", "perturbed_score", "gap", "ci_low", "ci_high", "mde"):
+            gap[key] *= 100
+    for bucket in ("per_task", "per_tier", "overall"):
+        for agg in doc["aggregates"][bucket]:
+            for key in ("value", "ci_low", "ci_high"):
+                agg[key] *= 100
+    (folder / "p.json").write_text(json.dumps(doc))
+    assert render_markdown(collect_leaderboard(folder)) == fraction_md

@@ -64,6 +64,31 @@ class Leaderboard:
         return sorted({t for e in self.entries for t in e.tasks})
 
 
+_SCALED = {
+    "cells": ("score", "ci_low", "ci_high"),
+    "gaps": ("clean_score", "perturbed_score", "gap", "ci_low", "ci_high", "mde"),
+}
+
+
+def _as_fractions(doc: dict[str, Any]) -> dict[str, Any]:
+    """A percent-scale submission (valid, but rare) converted to fractions, so all rows compare."""
+    if doc["statistics"]["score_scale"] != "percent":
+        return doc
+    for section, keys in _SCALED.items():
+        for record in doc[section]:
+            for key in keys:
+                if isinstance(record.get(key), (int, float)):
+                    record[key] /= 100.0
+            if isinstance(record.get("secondary"), dict):
+                record["secondary"] = {k: v / 100.0 for k, v in record["secondary"].items()}
+    for bucket in ("per_task", "per_tier", "overall"):
+        for agg in doc["aggregates"][bucket]:
+            for key in ("value", "ci_low", "ci_high"):
+                agg[key] /= 100.0
+    doc["statistics"]["score_scale"] = "fraction"
+    return doc
+
+
 def _candidates(folder: Path) -> list[Path]:
     found = sorted(folder.glob("*.json")) + sorted(folder.glob("*/*.json"))
     return [p for p in found if not p.name.endswith(".schema.json") and p.is_file() and not p.is_symlink()]
@@ -86,7 +111,7 @@ def collect_leaderboard(folder: str | Path) -> Leaderboard:
         except SchemaError as exc:
             rejected.append((path, str(exc)))
             continue
-        entries.append(Entry(path, doc))
+        entries.append(Entry(path, _as_fractions(doc)))
     if not entries:
         reasons = "; ".join(f"{p.name}: {m}" for p, m in rejected[:3]) or "no *.json files"
         raise SchemaError(f"leaderboard: no valid submission in '{folder}' ({reasons})")
