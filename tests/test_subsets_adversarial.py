@@ -123,3 +123,27 @@ def test_adversarial_subsets_are_written_verified_and_loadable(tmp_path) -> None
     assert {e["variant"] for e in iter_index(tmp_path)} == {"adv-fake_keyword-1", "hard-fake_keyword-1"}
     loaded, _ = load_subset(tmp_path, "xnli", "hi", "test", "adv-fake_keyword-1")
     assert [i.label for i in loaded.items] == ["entailment", "entailment"]
+
+
+def test_runner_target_scores_hard_labels(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    import xtremer_robust.runner.predict as predict
+    from xtremer_robust.data.records import Answer, QAItem
+    from xtremer_robust.subsets.runner_target import RunnerTarget, token_f1
+
+    def fake_predict_items(loaded, items, *, cache, settings, device):
+        return ["entailment" if "sleeps" in i.text_a.split() else "neutral" for i in items], len(items)
+
+    monkeypatch.setattr(predict, "predict_items", fake_predict_items)
+    target = RunnerTarget(SimpleNamespace(family="pair_classification"), cache=None, settings=None)
+    report = attack_items(target, ITEMS[:1], seed=0, task="xnli", lang="en", budget=1.0)
+    assert report.results[0].status == "success"  # only the edit of "sleeps" flips it
+    assert "sleeps" not in report.results[0].record.text_a.split()
+    qa = QAItem("q", "who?", "Ada Lovelace wrote it", (Answer("Ada Lovelace", 0),))
+    assert target.is_correct(qa, "Ada Lovelace") and not target.is_correct(qa, "it")
+    assert token_f1("Ada", ["Ada Lovelace"]) == 2 * 1 * 0.5 / 1.5
+    tag = TaggingItem("t", ("a", "b"), ("O", "B-PER"))
+    assert target.gold_score(tag, ["O", "O"]) == 0.5 and not target.is_correct(tag, ["O", "O"])
+    with pytest.raises(ConfigError, match="retrieval"):
+        RunnerTarget(SimpleNamespace(family="retrieval"), cache=None, settings=None)

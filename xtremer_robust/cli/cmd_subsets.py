@@ -62,8 +62,11 @@ def build_subsets_command(
         out, suite=suite, tasks=parse_tasks(tasks), langs=parse_languages(langs), source=source, seed=seed,
         limit=limit, workers=workers, generalized=generalized, console=err_console,
     )
+    grouped: dict[tuple[str, str, str], list[str]] = {}
     for missing in report.missing:
-        console.print(f"[yellow]skipped[/] {missing.task}/{missing.language}/{missing.split}: {missing.reason}")
+        grouped.setdefault((missing.task, missing.split, missing.reason), []).append(missing.language)
+    for (task, split, reason), languages in grouped.items():
+        console.print(f"[yellow]skipped[/] {task} {split} ({', '.join(languages)}): {reason}")
     console.print(
         f"{report.count('built')} subsets built, {report.count('resumed')} already complete, "
         f"{len({(m.task, m.language) for m in report.missing})} sets missing; index {out / 'index.json'} "
