@@ -78,3 +78,14 @@ def test_seeds_change_the_output() -> None:
     text = SENTENCES["en"]
     outputs = {_run("char_swap", text, "en", rate=0.3, seed=s) for s in range(5)}
     assert len(outputs) > 1
+
+
+@pytest.mark.parametrize("name", sorted(all_recipes()))
+def test_text_outside_the_edits_keeps_its_form(name: str) -> None:
+    """A source that is not NFC (Hindi with precomposed nukta letters) is not normalised wholesale."""
+    words = ["\u0958\u0932\u092e", "\u0958\u093f\u0932\u093e", "\u0958\u0948\u0926", "\u0958\u0938\u092e", "\u0958\u093e\u092f\u0926\u093e"]
+    text = " ".join(words)  # every word starts with U+0958, which NFC decomposes
+    assert not unicodedata.is_normalized("NFC", text)
+    assert _run(name, text, "hi", rate=0.0) == text
+    out = _run(name, text, "hi", rate=0.2)
+    assert "\u0958" in out, f"{name} normalised the whole text: {out!r}"

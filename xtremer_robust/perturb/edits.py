@@ -19,7 +19,7 @@ import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.keyboard import alphabet, script_pattern
-from xtremer_robust.perturb.segment import nfc
+from xtremer_robust.perturb.segment import keep_form
 from xtremer_robust.perturb.segment import word_runs as segment_word_runs
 
 __all__ = ["ClusterEditRecipe", "word_runs", "pick_sites", "letters_for", "match_case"]
@@ -69,7 +69,6 @@ class ClusterEditRecipe(Recipe):
     level: ClassVar[str] = "char"
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         if self.rate == 0.0:
             return text
         runs = segment_word_runs(text)
@@ -86,7 +85,7 @@ class ClusterEditRecipe(Recipe):
                     pieces.extend(self.edit_clusters(list(clusters), sites, lang=lang, rng=rng, context=text))
                     continue
             pieces.extend(clusters)
-        return nfc("".join(pieces))
+        return keep_form(text, "".join(pieces))
 
     @abstractmethod
     def edit_clusters(

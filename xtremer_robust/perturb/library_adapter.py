@@ -20,7 +20,7 @@ import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.edits import pick_sites, word_runs
-from xtremer_robust.perturb.segment import is_well_formed, nfc
+from xtremer_robust.perturb.segment import is_well_formed, keep_form, nfc
 from xtremer_robust.perturb.validity import split_clusters
 
 __all__ = ["LibraryWordRecipe", "safe_candidates"]
@@ -49,7 +49,6 @@ class LibraryWordRecipe(Recipe):
     level: ClassVar[str] = "char"
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         if self.rate == 0.0:
             return text
         runs = word_runs(text)
@@ -62,7 +61,7 @@ class LibraryWordRecipe(Recipe):
                 options = safe_candidates(word, self.candidates(word, lang=lang, rng=rng), rewrites_marks=self.rewrites_marks)
                 if options:
                     pieces[index] = options[int(rng.integers(len(options)))]
-        return nfc("".join(pieces))
+        return keep_form(text, "".join(pieces))
 
     @abstractmethod
     def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:

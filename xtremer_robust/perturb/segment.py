@@ -25,6 +25,7 @@ import regex
 __all__ = [
     "Span",
     "nfc",
+    "keep_form",
     "graphemes",
     "segment",
     "word_indices",
@@ -64,6 +65,15 @@ class Span:
 def nfc(text: str) -> str:
     """NFC-normalise: recipes take and return NFC so that equal-looking texts compare equal."""
     return unicodedata.normalize("NFC", text)
+
+
+def keep_form(original: str, output: str) -> str:
+    """NFC in, NFC out; text that came in another form is left in it outside the edits.
+
+    Normalising a non-NFC source (Hindi with precomposed nukta letters, say) would make every
+    perturbed item differ from its clean item by more than the perturbation.
+    """
+    return nfc(output) if unicodedata.is_normalized("NFC", original) else output
 
 
 def graphemes(text: str) -> list[str]:

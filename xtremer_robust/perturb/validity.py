@@ -142,6 +142,8 @@ def validity_figures(
         "n": n,
         "n_changed": len(changed),
         "well_formed_share": _share(is_well_formed(b) for _, b in pairs),
+        # the same check on the clean text: a recipe leaves text outside its edits as it came
+        "source_well_formed_share": _share(is_well_formed(a) for a, _ in pairs),
         "no_split_share": _share(not split_clusters(a, b, rewrites_marks=rewrites_marks) for a, b in pairs),
         "langid_agreement": None,
         "langid_clean_match": None,

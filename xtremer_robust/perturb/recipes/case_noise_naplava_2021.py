@@ -16,7 +16,7 @@ import regex
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.edits import pick_sites
-from xtremer_robust.perturb.segment import graphemes, nfc, segment
+from xtremer_robust.perturb.segment import graphemes, keep_form, segment
 
 #: Scripts with case in running text.
 _CASED = regex.compile(r"[\p{Latin}\p{Cyrillic}\p{Greek}\p{Armenian}]")
@@ -54,7 +54,6 @@ class CaseNoise(Recipe):
         return any(span.is_word and _cased(span.text) for span in segment(text))
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         spans = segment(text)
         words = [i for i, span in enumerate(spans) if span.is_word and _cased(span.text)]
         pieces = [span.text for span in spans]
@@ -75,4 +74,4 @@ class CaseNoise(Recipe):
                 clusters[j] = _lower(c, lang) if c != _lower(c, lang) else _upper(c, lang)
                 new = "".join(clusters)
             pieces[words[k]] = new
-        return nfc("".join(pieces))
+        return keep_form(text, "".join(pieces))

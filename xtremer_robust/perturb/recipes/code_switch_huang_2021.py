@@ -24,7 +24,7 @@ import numpy as np
 from xtremer_robust.errors import ConfigError, DataError
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.edits import pick_sites
-from xtremer_robust.perturb.segment import nfc, segment
+from xtremer_robust.perturb.segment import keep_form, segment
 
 
 @lru_cache(maxsize=4)
@@ -82,7 +82,6 @@ class CodeSwitch(Recipe):
         return any(span.is_word and span.text.lower() in lexicon for span in segment(text))
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         lexicon = self._lexicon()
         spans = segment(text)
         found = [i for i, span in enumerate(spans) if span.is_word and span.text.lower() in lexicon]
@@ -91,7 +90,7 @@ class CodeSwitch(Recipe):
             old = pieces[found[k]]
             options = lexicon[old.lower()]
             pieces[found[k]] = _match_case(options[int(rng.integers(len(options)))], old)
-        return nfc("".join(pieces))
+        return keep_form(text, "".join(pieces))
 
     def metadata(self, lang: str) -> dict[str, object]:
         if not self.lexicon or not Path(self.lexicon).exists():

@@ -16,7 +16,7 @@ import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.edits import pick_sites
-from xtremer_robust.perturb.segment import graphemes, nfc, segment
+from xtremer_robust.perturb.segment import graphemes, keep_form, segment
 
 #: Of the words, this share of ``rate`` receives an inserted mark (drops are the commoner noise).
 INSERT_SHARE = 0.25
@@ -37,7 +37,6 @@ class PunctuationNoise(Recipe):
     rate: float = 0.1  # probability that each punctuation mark is dropped
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         if self.rate == 0.0:
             return text
         clusters = graphemes(text)
@@ -53,4 +52,4 @@ class PunctuationNoise(Recipe):
             pieces.append(span.text)
             if i in inserted:
                 pieces.append(marks[int(rng.integers(len(marks)))])
-        return nfc("".join(pieces))
+        return keep_form(text, "".join(pieces))

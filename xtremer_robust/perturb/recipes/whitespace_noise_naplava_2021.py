@@ -14,7 +14,7 @@ import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.edits import pick_sites, word_runs
-from xtremer_robust.perturb.segment import graphemes, nfc
+from xtremer_robust.perturb.segment import graphemes, keep_form
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,6 @@ class WhitespaceNoise(Recipe):
     rate: float = 0.1  # probability of each drop (per space between words) and each split (per word run)
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         if self.rate == 0.0:
             return text
         runs = word_runs(text)
@@ -42,4 +41,4 @@ class WhitespaceNoise(Recipe):
             if len(clusters) > 1:
                 cut = 1 + int(rng.integers(len(clusters) - 1))
                 pieces[words[k]] = "".join(clusters[:cut]) + " " + "".join(clusters[cut:])
-        return nfc("".join("" if i in dropped else piece for i, piece in enumerate(pieces)))
+        return keep_form(text, "".join("" if i in dropped else piece for i, piece in enumerate(pieces)))

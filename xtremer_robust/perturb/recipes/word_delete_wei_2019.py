@@ -15,7 +15,7 @@ import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.edits import pick_sites
-from xtremer_robust.perturb.segment import nfc, segment
+from xtremer_robust.perturb.segment import keep_form, segment
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,6 @@ class WordDelete(Recipe):
         return sum(span.is_word for span in segment(text)) > 1
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         spans = segment(text)
         words = [i for i, span in enumerate(spans) if span.is_word]
         if len(words) < 2:
@@ -49,4 +48,4 @@ class WordDelete(Recipe):
                 if 0 <= j < len(spans) and spans[j].text.isspace():
                     removed.add(j)
                     break
-        return nfc("".join(span.text for i, span in enumerate(spans) if i not in removed))
+        return keep_form(text, "".join(span.text for i, span in enumerate(spans) if i not in removed))

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
-from xtremer_robust.perturb.segment import nfc, segment
+from xtremer_robust.perturb.segment import keep_form, segment
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,6 @@ class WordSwap(Recipe):
         return sum(span.is_word for span in segment(text)) > 1
 
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
-        text = nfc(text)
         spans = segment(text)
         words = [i for i, span in enumerate(spans) if span.is_word]
         pieces = [span.text for span in spans]
@@ -38,4 +37,4 @@ class WordSwap(Recipe):
         for _ in range(int(rng.binomial(len(words), self.rate))):
             a, b = rng.choice(len(words), size=2, replace=False).tolist()
             pieces[words[a]], pieces[words[b]] = pieces[words[b]], pieces[words[a]]
-        return nfc("".join(pieces))
+        return keep_form(text, "".join(pieces))
