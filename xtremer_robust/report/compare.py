@@ -56,7 +56,14 @@ def compare_submissions(
         docs.append(doc)
         items.append(read_sidecar(doc, path.parent))
     metrics = {(c["task"], c["language"], c["split"], c["variant"]): c for c in docs[0]["cells"]}
-    shared_cells = sorted(set(items[0]) & set(items[1]) & set(metrics))
+    metrics_b = {(c["task"], c["language"], c["split"], c["variant"]): c for c in docs[1]["cells"]}
+    shared_cells = sorted(set(items[0]) & set(items[1]) & set(metrics) & set(metrics_b))
+    for key in shared_cells:
+        if (metrics[key]["metric"], metrics[key]["stat_names"]) != (metrics_b[key]["metric"], metrics_b[key]["stat_names"]):
+            raise SchemaError(
+                f"cell {'/'.join(key)}: A scores it with {metrics[key]['metric']}, B with {metrics_b[key]['metric']}; "
+                "only cells scored with the same metric can be paired"
+            )
     if not shared_cells:
         raise SchemaError(f"{a_path} and {b_path} share no (task, language, split, variant) cell; nothing to compare")
 
