@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir
-from xtremer_robust.errors import ConfigError
+from xtremer_robust.errors import ConfigError, SchemaError
 
 DEFAULT_OUT = Path("subsets-build")
 
@@ -51,7 +51,7 @@ def build_subsets_command(
         if problems:
             for problem in problems:
                 err_console.print(f"[bold red]mismatch:[/] {problem}")
-            raise ConfigError(f"{len(problems)} file(s) under {out} do not match their manifests or index")
+            raise SchemaError(f"{len(problems)} file(s) under {out} do not match their manifests or index")
         console.print(f"[green]verified[/]: every subset under {out} matches its manifest and the index")
         return
     if reference is not None:
