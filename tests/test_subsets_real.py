@@ -129,3 +129,25 @@ def test_canonical_index_matches_its_own_hash() -> None:
     assert index["index_sha256"] == index_hash(index)
     assert index["suite_version"] == load_suite().version
     assert all(len(e["sha256"]) == 64 for e in index["subsets"])
+
+
+@needs_data
+def test_canonical_index_reproduces_on_one_slice(tmp_path: Path) -> None:
+    """Rebuild one language of XNLI with the canonical suite and compare its hashes with the committed index."""
+    from xtremer_robust.subsets import build_subsets
+    from xtremer_robust.subsets.index import read_index
+
+    path = ROOT / "subsets" / "canonical-index.json"
+    if not path.is_file():
+        pytest.skip("canonical index not built yet")
+    canonical = {e["id"]: e for e in read_index(path)["subsets"] if e["id"].startswith("xnli/sw/")}
+    assert canonical, "the canonical index has no xnli/sw subsets"
+    first = next(iter(canonical.values()))
+    report = build_subsets(tmp_path, suite=load_suite(), tasks=[get_task("xnli")], langs=["sw"],
+                           source=DataDirSource(str(REAL)), seed=first["seed"], limit=first["limit"], generalized=False)
+    mine = {e["id"]: e["sha256"] for e in report.index["subsets"]}
+    stale = sorted(sid for sid, e in canonical.items() if mine.get(sid) != e["sha256"])
+    assert stale == [], (
+        f"{stale} differ from subsets/canonical-index.json: a recipe, the suite or the package version changed. "
+        "Rebuild the canonical index with the command in docs/subsets.md and commit it with the change."
+    )

@@ -49,6 +49,8 @@ def _entry(path: Path, out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
         "split": manifest["split"],
         "variant": manifest["variant"],
         "recipe": manifest.get("recipe"),
+        "seed": manifest.get("seed"),
+        "limit": manifest.get("limit"),
         "n": manifest["n"],
         "file": path.parent.relative_to(out).joinpath(manifest["file"]).as_posix(),
         "sha256": manifest["sha256"],
