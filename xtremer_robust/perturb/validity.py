@@ -15,6 +15,7 @@ Lui and Baldwin 2012) on clean versus perturbed text.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -54,18 +55,50 @@ def _built_from(cluster: str, known: set[str]) -> bool:
     return reachable[-1]
 
 
-def _is_cut_from(cluster: str, removed: list[str], k: int, n_added: int) -> bool:
-    """Whether ``cluster`` is the bare base of the replaced cluster at the same place.
+def _is_cut(before: str, after: str) -> bool:
+    """Whether ``after`` is ``before`` with its marks cut off (both case-folded clusters)."""
+    base, marks = cluster_signature(before)
+    return bool(marks) and after == base and not cluster_signature(after)[1]
 
-    "Same place" counts from either end of the replaced stretch, so "हु" -> "हk" (a vowel sign
-    turned into a letter) is caught while two whole clusters replaced by two letters are not.
+
+def _cuts_in_window(before: list[str], after: list[str]) -> list[tuple[str, str]]:
+    """Clusters of ``after`` that the cheapest alignment explains as cut-off bases.
+
+    An edit-distance alignment where "cluster -> its bare base" costs a little less than a
+    substitution: a cut is reported only where the positions line up, so a letter inserted
+    elsewhere that happens to equal a base is not.
     """
-    for j in (k, len(removed) - (n_added - k)):
-        if 0 <= j < len(removed):
-            base, marks = cluster_signature(removed[j])
-            if marks and base == cluster:
-                return True
-    return False
+    n, m = len(before), len(after)
+    cost = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        cost[i][0] = float(i)
+    for j in range(m + 1):
+        cost[0][j] = float(j)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            a, b = before[i - 1], after[j - 1]
+            step = 0.0 if a == b else 0.9 if _is_cut(a, b) else 1.0
+            cost[i][j] = min(cost[i - 1][j - 1] + step, cost[i - 1][j] + 1.0, cost[i][j - 1] + 1.0)
+    cuts: list[tuple[str, str]] = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        a, b = before[i - 1], after[j - 1]
+        step = 0.0 if a == b else 0.9 if _is_cut(a, b) else 1.0
+        if abs(cost[i][j] - (cost[i - 1][j - 1] + step)) < 1e-9:
+            if step == 0.9:
+                cuts.append((a, b))
+            i, j = i - 1, j - 1
+        elif abs(cost[i][j] - (cost[i - 1][j] + 1.0)) < 1e-9:
+            i -= 1
+        else:
+            j -= 1
+    return cuts
+
+
+#: Changed stretches separated by at most this many unchanged clusters are aligned together.
+_WINDOW_GAP = 2
+#: Up to this many DP cells (changed middle of the input x of the output) the alignment is exact.
+_EXACT_CELLS = 40_000
 
 
 def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = False) -> list[str]:
@@ -73,11 +106,12 @@ def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = Fals
 
     Flagged: a combining mark without a base (always); unless the recipe declares
     ``rewrites_marks`` (keyboard typos, diacritic stripping), also a new cluster with marks
-    that is not built from intact input clusters (a mark moved onto another letter), and, where
-    the output replaced input clusters, a new cluster that is the bare base of a replaced
-    cluster with marks (its vowel sign was cut off). Precomposed letters (one code point in
-    NFC, e.g. Arabic alef with hamza) are letters of their own. A heuristic: it compares
-    cluster sequences, so it may miss a cut whose remains equal an intact cluster nearby.
+    that is not built from intact input clusters (a mark moved onto another letter), and a
+    bare letter standing where a cluster with that base and marks stood ("नाना" -> "नना": a
+    vowel sign cut off). Precomposed letters (one code point in NFC, such as Arabic alef with
+    hamza) are letters of their own. A heuristic with a known blind spot: an edit whose
+    pieces are all intact clusters of the input ("నాన" -> "ననా", a vowel sign moved to the
+    next consonant) passes; recipes here edit whole clusters, so they cannot produce it.
     """
     out = graphemes(perturbed)
     bad = [c for c in out if is_combining(unicodedata.normalize("NFD", c)[0])]
@@ -86,18 +120,38 @@ def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = Fals
     before = [_fold(c) for c in graphemes(original)]
     after = [_fold(c) for c in out]
     known = set(before)
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
-        if tag == "equal":
-            continue
-        removed, added = before[i1:i2], after[j1:j2]
-        for k, cluster in enumerate(added):
-            if cluster in known or cluster in bad:
-                continue
-            base, marks = cluster_signature(cluster)
+    for cluster in dict.fromkeys(after):
+        if cluster not in known and cluster not in bad:
+            marks = cluster_signature(cluster)[1]
             if marks and len(cluster) > 1 and not _built_from(cluster, known):
                 bad.append(cluster)
-            elif not marks and _is_cut_from(cluster, removed, k, len(added)):
-                bad.append(cluster)
+    # align the changed middle exactly when small; long texts (QA contexts) by diff windows
+    start = 0
+    while start < min(len(before), len(after)) and before[start] == after[start]:
+        start += 1
+    end_b, end_a = len(before), len(after)
+    while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
+        end_b, end_a = end_b - 1, end_a - 1
+    if (end_b - start) * (end_a - start) <= _EXACT_CELLS:
+        windows = [[start, end_b, start, end_a]]
+    else:
+        windows = []
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+            if tag == "equal":
+                continue
+            if windows and i1 - windows[-1][1] <= _WINDOW_GAP and j1 - windows[-1][3] <= _WINDOW_GAP:
+                windows[-1][1], windows[-1][3] = i2, j2
+            else:
+                windows.append([i1, i2, j1, j2])
+    # a move beside a same-base letter ("éré" -> "rée", a word swap) also aligns as a cut; a
+    # real cut leaves fewer of the marked cluster and more of the bare base in the whole text
+    count_before, count_after = Counter(before), Counter(after)
+    for i1, i2, j1, j2 in windows:
+        lo = max(0, min(_WINDOW_GAP, i1, j1))
+        for marked, bare in _cuts_in_window(before[i1 - lo : i2], after[j1 - lo : j2]):
+            cut = count_after[marked] < count_before[marked] and count_after[bare] > count_before[bare]
+            if cut and bare not in bad:
+                bad.append(bare)
     return bad
 
 
