@@ -85,3 +85,26 @@ def test_empty_set_is_refused(xnli_model: Path, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="empty"):
         score_cells([plan], ScoreOptions(model_id=str(xnli_model), out=tmp_path / "out", cache_path=tmp_path / "c.sqlite"))
     assert not (tmp_path / "out" / "results.json").exists()
+
+
+def test_score_every_subset_of_a_build(xnli_model: Path, tmp_path: Path) -> None:
+    subsets = tmp_path / "subsets"
+    built = runner.invoke(app, ["build-subsets", "--data-dir", str(TINY_DATA), "--out", str(subsets), "--tasks", "xnli", "--langs", "sw", "--recipes", "char_swap_10", "--no-generalized"])
+    assert built.exit_code == 0, built.output
+    out = tmp_path / "out"
+    result = _score(str(xnli_model), "--subsets", str(subsets), "--tasks", "xnli", "--out", str(out), "--cache", str(tmp_path / "c.sqlite"))
+    assert result.exit_code == 0, result.output
+    cells = json.loads((out / "results.json").read_text())["cells"]
+    assert {c["variant"] for c in cells} == {"clean", "char_swap_10"}
+    index = {e["variant"]: e for e in json.loads((subsets / "index.json").read_text())["subsets"]}
+    assert all(c["subset_sha256"] == index[c["variant"]]["sha256"] for c in cells)
+
+
+def test_empty_subset_in_the_index_is_refused_before_any_work(xnli_model: Path, tmp_path: Path) -> None:
+    subsets = tmp_path / "subsets"
+    subsets.mkdir()
+    entry = {"id": "x", "task": "xnli", "language": "sw", "split": "test", "variant": "clean", "n": 0, "file": "xnli/sw/test/clean.jsonl", "sha256": "0" * 64}
+    (subsets / "index.json").write_text(json.dumps({"subsets": [entry], "views": {}}))
+    result = _score(str(xnli_model), "--subsets", str(subsets), "--tasks", "xnli", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c.sqlite"))
+    assert result.exit_code == 2 and "empty" in result.output
+    assert not (tmp_path / "out").exists()

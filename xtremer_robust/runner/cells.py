@@ -16,6 +16,7 @@ from typing import Callable, Iterator, Sequence
 
 from xtremer_robust.data.records import content_hash
 from xtremer_robust.data.taskdata import TaskData
+from xtremer_robust.errors import DataError
 from xtremer_robust.tasks import TaskSpec, get_task
 
 __all__ = ["CellPlan", "plan_cells", "set_sha256", "CLEAN"]
@@ -65,6 +66,12 @@ def _subset_cells(subsets_dir: Path, tasks: Sequence[TaskSpec], langs: Sequence[
     for entry in iter_index(subsets_dir, view):
         if entry["task"] not in wanted or (langs and entry["language"] not in langs):
             continue
+        if min(entry.get("n", 1), entry.get("view_n") or entry.get("n", 1)) == 0:
+            raise DataError(
+                f"subset {entry['task']}/{entry['language']}/{entry['split']}/{entry['variant']} is empty (n = 0 in the "
+                "index); rebuild it with build-subsets or leave it out with --tasks/--langs",
+                path=Path(subsets_dir) / "index.json",
+            )
 
         def load(entry: dict = entry) -> tuple[TaskData, str]:
             data, manifest = load_subset(

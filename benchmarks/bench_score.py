@@ -1,0 +1,115 @@
+"""Speed of ``score``'s runner against XTREME's reference loop and a transformers pipeline.
+
+Same model, same weights, same items, same thread count, sequential runs in one process:
+
+(a) our runner: tokenize once, sort by length, dynamic padding, token-budget batches,
+    ``torch.inference_mode`` (a fresh, empty prediction cache: every item is computed);
+(b) the XTREME reference loop (``third_party/run_classify.py``): fp32, every input padded
+    to 128 tokens, batch 8, file order, ``torch.no_grad``;
+(c) ``transformers.pipeline("text-classification")`` with ``batch_size=8``.
+
+The model is the built-in multilingual-e5-small encoder with a randomly initialised
+3-way classification head (seeded): speed does not depend on what the head learned. All
+three use the same model object (SDPA attention), so the ratios measure the loop, not
+the attention kernel. Items: the first N XNLI Swahili test pairs from the data folder.
+
+    python benchmarks/bench_score.py --data-dir ../shared/xtremer-data --n 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+
+def _parse() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("XTREMER_ROBUST_DATA", "../shared/xtremer-data")))
+    p.add_argument("--n", type=int, default=500, help="number of XNLI sw test pairs")
+    p.add_argument("--lang", default="sw")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--dtype", default="auto", help="dtype of (a); (b) and (c) stay fp32 as in the reference")
+    p.add_argument("--model", default="builtin:me5-small")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random classification head")
+    return p.parse_args()
+
+
+def main() -> None:
+    args = _parse()
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    import torch
+    from transformers import pipeline
+    from transformers.utils import logging as hf_logging
+
+    from xtremer_robust.data import load_task_data
+    from xtremer_robust.models import load_model, resolve_model
+    from xtremer_robust.runner.cache import PredictionCache
+    from xtremer_robust.runner.engine import RunSettings, pick_device, pick_dtype
+    from xtremer_robust.runner.predict import predict_items
+    from xtremer_robust.tasks import get_task
+
+    hf_logging.set_verbosity_error()
+    task = get_task("xnli")
+    items = list(load_task_data("xnli", args.lang, data_dir=args.data_dir).items[: args.n])
+    device = pick_device(args.device)
+    torch.manual_seed(args.seed)
+    loaded = load_model(resolve_model(args.model), task, allow_new_head=True)
+    model, tok = loaded.model.to(device), loaded.tokenizer
+    real_tokens = sum(len(ids) for ids in tok([i.text_a for i in items], [i.text_b for i in items], truncation=True, max_length=512)["input_ids"])
+    print(f"model {args.model} (random 3-way head, seed {args.seed}); {len(items)} XNLI {args.lang} test pairs, "
+          f"{real_tokens} real tokens; device {device}, {torch.get_num_threads()} threads")
+    results: dict[str, tuple[float, list[str]]] = {}
+
+    # (b) the XTREME reference loop
+    def reference() -> list[str]:
+        preds: list[str] = []
+        with torch.no_grad():
+            for start in range(0, len(items), 8):
+                chunk = items[start : start + 8]
+                batch = tok([i.text_a for i in chunk], [i.text_b for i in chunk], padding="max_length", truncation=True, max_length=128, return_tensors="pt").to(device)
+                logits = model(**batch).logits
+                preds += [loaded.id2label[int(k)] for k in logits.argmax(-1)]
+        return preds
+
+    # (c) a transformers pipeline
+    pipe = pipeline("text-classification", model=model, tokenizer=tok, device=torch.device(device))
+
+    def with_pipeline() -> list[str]:
+        outs = pipe([{"text": i.text_a, "text_pair": i.text_b} for i in items], batch_size=8, truncation=True)
+        return [loaded.id2label[int(o["label"].split("_")[-1])] if o["label"].startswith("LABEL_") else o["label"] for o in outs]
+
+    # (a) our runner, fresh cache so that nothing is skipped
+    def ours() -> list[str]:
+        with tempfile.TemporaryDirectory() as tmp, PredictionCache(Path(tmp) / "c.sqlite") as cache:
+            settings = RunSettings(device=device, dtype=args.dtype)
+            preds, computed = predict_items(loaded, items, cache=cache, settings=settings, device=device)
+            assert computed == len(set(map(id, items)))  # every item was computed
+            return preds
+
+    dtype = pick_dtype(args.dtype, device)
+    for name, fn in (("(b) XTREME loop", reference), ("(c) pipeline", with_pipeline), ("(a) ours", ours)):
+        if name == "(a) ours" and dtype != torch.float32:
+            model.to(dtype)
+        fn_items = items
+        items = items[:16]
+        fn()  # warm-up on 16 items
+        items = fn_items
+        started = time.perf_counter()
+        preds = fn()
+        results[name] = (time.perf_counter() - started, preds)
+    base_b, base_c = results["(b) XTREME loop"][0], results["(c) pipeline"][0]
+    print(f"{'method':18} {'seconds':>8} {'examples/s':>11} {'tokens/s':>9} {'vs (b)':>7} {'vs (c)':>7}")
+    for name, (seconds, _) in results.items():
+        print(f"{name:18} {seconds:8.2f} {len(items) / seconds:11.1f} {real_tokens / seconds:9.0f} {base_b / seconds:6.2f}x {base_c / seconds:6.2f}x")
+    ours_preds = results["(a) ours"][1]
+    for name in ("(b) XTREME loop", "(c) pipeline"):
+        agree = sum(a == b for a, b in zip(ours_preds, results[name][1])) / len(items)
+        print(f"prediction agreement (a) vs {name}: {agree:.3f}")
+    print("builtin:me5-small weights are 4-bit (Q4_0) values expanded to floats; the head is random.")
+
+
+if __name__ == "__main__":
+    main()
