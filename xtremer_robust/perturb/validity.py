@@ -98,7 +98,7 @@ def _cuts_in_window(before: list[str], after: list[str]) -> list[tuple[str, str]
 #: Changed stretches separated by at most this many unchanged clusters are aligned together.
 _WINDOW_GAP = 2
 #: Up to this many DP cells (changed middle of the input x of the output) the alignment is exact.
-_EXACT_CELLS = 40_000
+_EXACT_CELLS = 2_500
 
 
 def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = False) -> list[str]:
