@@ -87,8 +87,8 @@ def gap_by_language(board: Leaderboard) -> bytes:
     ax.set_xlabel("language (blue high, ochre mid, red low resource)")
     ax.set_ylabel("mean gap over tasks (points)")
     ax.set_title("Robustness gap by language")
-    if series:
-        ax.legend(fontsize=8, frameon=False)
+    if series:  # outside the axes: points can sit anywhere, a legend inside would hide some
+        ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _png(fig)
 
 

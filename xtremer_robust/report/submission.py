@@ -141,10 +141,11 @@ def _aggregates(
         value, low, high = (agg.gap, agg.ci_low, agg.ci_high) if is_gap else (agg.clean_score, agg.clean_ci_low, agg.clean_ci_high)
         record = {
             "kind": plan.kind, "scope": plan.scope, "variant": plan.variant, "value": float(value),
-            "ci_low": float(min(low, value)), "ci_high": float(max(high, value)), "ci_method": agg.method,
+            "ci_low": float(min(low, value)), "ci_high": float(max(high, value)),
             "tasks": sorted(plan.groups), "n_cells": plan.n_cells, "complete": plan.complete,
         }
-        if is_gap:
+        if is_gap:  # the result's method names the gap interval only, so score aggregates carry none
+            record["ci_method"] = agg.method if not agg.method_note else f"{agg.method} ({agg.method_note})"
             record["p_value"] = float(agg.p_value)
         bucket = "per_task" if plan.scope.startswith("task:") else "per_tier" if plan.scope.startswith("tier:") else "overall"
         out[bucket].append(record)
