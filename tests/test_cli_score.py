@@ -108,3 +108,25 @@ def test_empty_subset_in_the_index_is_refused_before_any_work(xnli_model: Path, 
     result = _score(str(xnli_model), "--subsets", str(subsets), "--tasks", "xnli", "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "c.sqlite"))
     assert result.exit_code == 2 and "empty" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_unlabelled_sets_get_predictions_but_no_score(xnli_model: Path, tmp_path: Path) -> None:
+    from xtremer_robust.data import PairItem, TaskData
+    from xtremer_robust.report.score_outputs import read_score_run
+    from xtremer_robust.runner import ScoreOptions, score_cells
+    from xtremer_robust.runner.cells import CellPlan
+    from xtremer_robust.tasks import get_task
+
+    items = tuple(PairItem(id=f"u{i}", text_a="mtu anasoma", text_b="kitabu", label=None) for i in range(3))
+    labelled = tuple(PairItem(id=f"l{i}", text_a="mtu anasoma", text_b="kitabu", label="neutral") for i in range(3))
+    plans = [
+        CellPlan(get_task("xnli"), "sw", "test", "clean", lambda: (TaskData("xnli", "sw", "test", "pair_classification", items), "a" * 64)),
+        CellPlan(get_task("xnli"), "en", "test", "clean", lambda: (TaskData("xnli", "en", "test", "pair_classification", labelled), "b" * 64)),
+    ]
+    result = score_cells(plans, ScoreOptions(model_id=str(xnli_model), out=tmp_path / "out", cache_path=tmp_path / "c.sqlite"))
+    results = json.loads(result.results_path.read_text())
+    assert [c["language"] for c in results["cells"]] == ["en"]
+    (unlabelled,) = results["unlabelled"]
+    assert unlabelled["score"] is None and unlabelled["n"] == 3
+    assert (tmp_path / "out" / "xtreme" / "xnli" / "test-sw.tsv").read_text().count("\n") == 3
+    assert set(read_score_run(tmp_path / "out").cells) == {("xnli", "en", "test", "clean")}

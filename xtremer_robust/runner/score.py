@@ -167,6 +167,7 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
         raise ModelError(f"{info.id}: it has no head for any requested task. " + " ".join(s["reason"] for s in skipped[:1]))
     out = Path(options.out)
     cells: list[dict[str, Any]] = []
+    unlabelled: list[dict[str, Any]] = []  # sets without gold labels: predictions only, no score
     computed, compute_seconds = 0, 0.0
     reporter.start(len(plans))
     with PredictionCache(options.cache_path or default_cache_path()) as cache:
@@ -194,10 +195,13 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
             if fresh:
                 computed += fresh
                 compute_seconds += time.perf_counter() - started
-            cells.append(_cell_record(plan, data, items, positions, predictions, subset_sha, out, metric_for_task(plan.task, plan.language), options))
+            record = _cell_record(plan, data, items, positions, predictions, subset_sha, out, metric_for_task(plan.task, plan.language), options)
+            (cells if record["labelled"] else unlabelled).append(record)
     throughput = computed / compute_seconds if compute_seconds > 0 else None
     harness = harness_info(device, options.settings, throughput)
-    extra: dict[str, Any] = {"skipped": skipped}
+    if not cells and not unlabelled:
+        raise DataError("nothing was scored: every requested set is unavailable from this source (see the notes above)")
+    extra: dict[str, Any] = {"skipped": skipped, "unlabelled": unlabelled}
     if options.shard is not None:
         extra["shard"] = {"index": options.shard[0], "count": options.shard[1]}
     if options.limit is not None:
@@ -210,7 +214,7 @@ def _cell_record(plan: CellPlan, data: Any, items: list, positions: list[int], p
     from xtremer_robust.data.records import content_hash
 
     references = item_references(plan.task, items)
-    labelled = bool(items) and all(r is not None for r in references)
+    labelled = all(r is not None for r in references)
     stats = metric.batch_stats(predictions=metric_predictions(plan.task, items, predictions), references=references) if labelled and items else None
     rows = [
         {"id": item.id, "content_hash": content_hash(item), "prediction": pred, "stats": [float(v) for v in stats[n]] if stats is not None else None, "index": pos}

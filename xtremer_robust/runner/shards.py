@@ -68,10 +68,10 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
         raise SchemaError("merge-shards: the shards were scored with different model weights; they cannot be merged")
     cells: dict[tuple, list[tuple[dict, list[dict]]]] = {}
     for folder, run in zip(shard_dirs, runs):
-        for cell in run["cells"]:
+        for cell in [*run["cells"], *run.get("unlabelled", [])]:
             key = (cell["task"], cell["language"], cell["split"], cell["variant"])
             cells.setdefault(key, []).append((cell, _read_lines(Path(folder) / cell["items_file"])))
-    merged_cells = []
+    merged_cells, unlabelled = [], []
     for key, parts in cells.items():
         rows = sorted((row for _, lines in parts for row in lines), key=lambda r: r["index"])
         if [r["index"] for r in rows] != list(range(len(rows))):
@@ -79,7 +79,7 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
         first = dict(parts[0][0])
         task, language = key[0], key[1]
         metric = metric_for_task(task, language)
-        labelled = bool(rows) and all(r["stats"] is not None for r in rows)
+        labelled = all(cell["labelled"] for cell, _ in parts)
         stats = np.asarray([r["stats"] for r in rows], dtype=np.float64).reshape(len(rows), len(first["stat_names"])) if labelled else None
         relpath = items_relpath(*key)
         first.update(
@@ -90,9 +90,9 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
             items_file=relpath,
             items_sha256=write_items(out, relpath, rows),
         )
-        merged_cells.append(first)
+        (merged_cells if labelled else unlabelled).append(first)
     harness = dict(runs[0]["harness"])
     harness["merged_from_shards"] = count
     rates = [r["harness"].get("throughput_items_per_s") for r in runs]
     harness["throughput_items_per_s"] = sum(rates) if all(rates) else None
-    return write_results(out, runs[0]["model"], harness, merged_cells)
+    return write_results(out, runs[0]["model"], harness, merged_cells, skipped=runs[0].get("skipped", []), unlabelled=unlabelled)
