@@ -3,11 +3,12 @@
 Why: users of those libraries know their recipes by name, but both libraries cut text with
 tokenisers that split Indic and Thai grapheme clusters (ASSETS.md "Known traps") and edit
 code points, so a deletion can take a virama away from its consonant. Here the library only
-ever sees one word run from :func:`edits.word_runs`; every candidate it returns is checked
-(non-empty, no whitespace, NFC-normalisable, no orphan mark, no mark moved to another letter:
-:func:`validity.split_clusters`) and the rejected ones are dropped; the survivor is chosen
-with the recipe's own generator. Separators never pass through the library, so nothing is
-re-joined with spaces.
+ever sees one word run from :func:`edits.word_runs`; each candidate it proposes (one call
+per draw, the library's randomness seeded from the recipe's generator) is checked
+(non-empty, no whitespace, no orphan mark, no mark moved to another letter or cut off its
+consonant: :func:`validity.split_clusters`) and the first safe one is kept; after
+:data:`DRAWS` unsafe proposals the word stays as it was. Separators never pass through the
+library, so nothing is re-joined with spaces.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from xtremer_robust.perturb.edits import pick_sites, word_runs
 from xtremer_robust.perturb.segment import is_well_formed, keep_form, nfc
 from xtremer_robust.perturb.validity import split_clusters
 
-__all__ = ["LibraryWordRecipe", "safe_candidates"]
+__all__ = ["LibraryWordRecipe", "safe_candidates", "DRAWS"]
+
+#: Proposals asked of the library per chosen word before the word is left unchanged.
+DRAWS = 5
 
 
 def safe_candidates(word: str, candidates: list[str], *, rewrites_marks: bool = False) -> list[str]:
@@ -58,11 +62,13 @@ class LibraryWordRecipe(Recipe):
         for k, index in enumerate(words):
             if k in chosen:
                 word = pieces[index]
-                options = safe_candidates(word, self.candidates(word, lang=lang, rng=rng), rewrites_marks=self.rewrites_marks)
-                if options:
-                    pieces[index] = options[int(rng.integers(len(options)))]
+                for _ in range(DRAWS):
+                    options = safe_candidates(word, self.propose(word, lang=lang, rng=rng), rewrites_marks=self.rewrites_marks)
+                    if options:
+                        pieces[index] = options[int(rng.integers(len(options)))]
+                        break
         return keep_form(text, "".join(pieces))
 
     @abstractmethod
-    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
-        """What the library proposes for ``word`` (unchecked; the caller filters)."""
+    def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+        """One draw of what the library proposes for ``word`` (unchecked; the caller filters)."""

@@ -15,8 +15,6 @@ import numpy as np
 
 from xtremer_robust.perturb.adapters_runtime import import_nlpaug_char, seeded_globals
 
-#: nlpaug sometimes returns the word unchanged (too short, no mapped character): ask again.
-ATTEMPTS = 3
 #: Languages with a keyboard model in nlpaug 1.1.11 (``res/char/keyboard/*.json``).
 NLPAUG_KEYBOARD_LANGS = ("de", "en", "es", "fr", "he", "it", "nl", "pl", "th", "tr", "uk")
 
@@ -29,11 +27,8 @@ def augmenter(kind: str, options: tuple[tuple[str, Any], ...]) -> Any:
 
 
 def nlpaug_candidates(kind: str, word: str, rng: np.random.Generator, **options: Any) -> list[str]:
-    """Up to ``ATTEMPTS`` outputs of the augmenter on ``word`` (unchecked)."""
+    """One output of the augmenter on ``word`` (unchecked; nlpaug 1.1 returns a list)."""
     aug = augmenter(kind, tuple(sorted(options.items())))
-    found: list[str] = []
-    for _ in range(ATTEMPTS):
-        with seeded_globals(rng):
-            result = aug.augment(word)
-        found.extend(result if isinstance(result, list) else [result])
-    return found
+    with seeded_globals(rng):
+        result = aug.augment(word)
+    return list(result) if isinstance(result, list) else [result]

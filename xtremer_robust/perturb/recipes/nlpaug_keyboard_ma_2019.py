@@ -28,7 +28,7 @@ class NlpaugKeyboard(LibraryWordRecipe):
     def applicable(self, text: str, *, lang: str) -> bool:
         return lang in NLPAUG_KEYBOARD_LANGS and super().applicable(text, lang=lang)
 
-    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+    def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
         if lang not in NLPAUG_KEYBOARD_LANGS:
             return []
         return nlpaug_candidates("KeyboardAug", word, rng, lang=lang)

@@ -23,5 +23,5 @@ class NlpaugOcr(LibraryWordRecipe):
     name: ClassVar[str] = "nlpaug_ocr"
     rate: float = 0.1  # probability that each word run is augmented (nlpaug: aug_word_p)
 
-    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+    def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
         return nlpaug_candidates("OcrAug", word, rng)

@@ -33,5 +33,5 @@ class NlpaugRandomChar(LibraryWordRecipe):
         if self.action not in ACTIONS:
             raise ConfigError(f"recipe '{self.name}': action must be one of {', '.join(ACTIONS)}, got {self.action!r}")
 
-    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+    def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
         return nlpaug_candidates("RandomCharAug", word, rng, action=self.action)

@@ -4,8 +4,8 @@ Gao, Lanchantin, Soffa and Qi (2018), "Black-box Generation of Adversarial Text 
 Evade Deep Learning Classifiers", IEEE S&P Workshops. TextAttack's recipe
 (``attack_recipes/deepwordbug_gao_2018.py``) uses a ``CompositeTransformation`` of
 neighbouring-character swap, random substitution, deletion and insertion. Without a model in
-the loop (the search belongs to the subset builder), each chosen word gets one edit from the
-union of the four transformations' candidates, filtered so that no cluster is split.
+the loop (the search belongs to the subset builder), each chosen word gets one edit of a
+type drawn uniformly from the four, and proposals that split a cluster are drawn again.
 """
 
 from __future__ import annotations
@@ -34,11 +34,8 @@ class TextAttackDeepWordBug(LibraryWordRecipe):
     name: ClassVar[str] = "textattack_deepwordbug"
     rate: float = 0.1  # probability that each word run is edited
 
-    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+    def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
         module = import_textattack()
-        composite = module.CompositeTransformation([getattr(module, name)(random_one=False) for name in TRANSFORMATIONS])
-        found: list[str] = []
+        name = TRANSFORMATIONS[int(rng.integers(len(TRANSFORMATIONS)))]  # one edit type per draw
         with seeded_globals(rng):
-            for transformation in composite.transformations:
-                found.extend(transformation._get_replacement_words(word))
-        return found
+            return list(getattr(module, name)(random_one=True)._get_replacement_words(word))

@@ -4,10 +4,10 @@ Gao, Lanchantin, Soffa and Qi (2018), "Black-box Generation of Adversarial Text 
 Evade Deep Learning Classifiers" (DeepWordBug), IEEE S&P Workshops; implemented in TextAttack
 (Morris et al. 2020, EMNLP demos) as ``textattack.transformations.WordSwapRandomCharacterDeletion``.
 
-The transformation enumerates every candidate (``random_one=False``) for one of our words;
-candidates that split a cluster are dropped (see :mod:`library_adapter`) and one survivor is
-chosen with the recipe's generator. TextAttack's global ``random`` is seeded from that
-generator for the call.
+The transformation proposes one edit (``random_one=True``, as in TextAttack's recipes) for
+one of our words, with TextAttack's global ``random`` and ``numpy.random`` seeded from the
+recipe's generator; proposals that split a cluster are refused and drawn again (see
+:mod:`library_adapter`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class TextAttackCharacterDeletion(LibraryWordRecipe):
     name: ClassVar[str] = "textattack_char_deletion"
     rate: float = 0.1  # probability that each word run is transformed (TextAttack: pct_words_to_swap)
 
-    def candidates(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
-        transformation = import_textattack().WordSwapRandomCharacterDeletion(random_one=False)
+    def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
+        transformation = import_textattack().WordSwapRandomCharacterDeletion(random_one=True)
         with seeded_globals(rng):
             return list(transformation._get_replacement_words(word))
