@@ -162,3 +162,14 @@ def test_unlabelled_cells_are_listed_as_skipped_and_shards_refused(tmp_path: Pat
     (run / "results.json").write_text(json.dumps(results))
     with pytest.raises(SchemaError, match="merge the shards first"):
         build_submission(run, n_resamples=50)
+
+
+@pytest.mark.parametrize(
+    "raw, public",
+    [("/home/me/runs/ckpt-500", "local:ckpt-500"), ("./ckpt/", "local:ckpt"), ("C:\\models\\xlmr", "local:xlmr"),
+     ("builtin:me5-small", "builtin:me5-small"), ("FacebookAI/xlm-roberta-base", "FacebookAI/xlm-roberta-base")],
+)
+def test_local_model_paths_do_not_travel_in_submissions(raw: str, public: str) -> None:
+    from xtremer_robust.report.provenance import public_model_id
+
+    assert public_model_id(raw) == public

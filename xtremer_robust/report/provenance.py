@@ -20,10 +20,23 @@ from typing import Any
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.report.safe_json import load_json_file, safe_relative_path
 
-__all__ = ["model_block", "harness_block", "subsets_block"]
+__all__ = ["model_block", "harness_block", "subsets_block", "public_model_id"]
 
 _SCALAR = (str, int, float, bool, type(None))
 _HARNESS_FIELDS = ("version", "git_commit", "libraries", "device", "batch_size", "throughput_items_per_s")
+
+
+def public_model_id(model_id: str) -> str:
+    """A Hub id or ``builtin:...`` as is; a local folder as ``local:<folder name>``.
+
+    A submission travels: it must not carry the path of the machine that scored it, and the
+    weights hash (not the path) is what identifies a local checkpoint.
+    """
+    looks_local = model_id.startswith(("/", "~", "./", "../")) or "\\" in model_id or re.match(r"^[A-Za-z]:", model_id)
+    if looks_local or model_id.count("/") > 1:
+        name = re.split(r"[\\/]", model_id.rstrip("/\\"))[-1] or "model"
+        return "local:" + (re.sub(r"[^A-Za-z0-9_.+@-]", "_", name).lstrip("_.-") or "model")
+    return model_id
 
 
 def model_block(
@@ -32,7 +45,7 @@ def model_block(
     """The submission's ``model`` object; explicit arguments override what the run recorded."""
     inter = model.get("intermediate_task") if isinstance(model.get("intermediate_task"), dict) else {}
     block: dict[str, Any] = {
-        "id": str(model.get("id", "unknown")),
+        "id": public_model_id(str(model.get("id", "unknown"))),
         "revision": model.get("revision"),
         "weights_sha256": model.get("weights_sha256"),
         "tokenizer_sha256": model.get("tokenizer_sha256"),
