@@ -185,6 +185,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
      "non-JSON constant NaN"),
     ("sidecar item of an unknown cell", _replace_sidecar(_first_line(_set("task", "xcopa"))), "is not in the submission's cells"),
     ("sidecar stats changed", _replace_sidecar(_first_line(_bump_first_stat)), "its items in the sidecar give"),
+    ("sidecar id of the wrong type", _replace_sidecar(_first_line(_set("id", {"nested": [1]}))), "id must be strings, got dict"),
     ("sidecar stats wrong width", _replace_sidecar(_first_line(_set("stats", [1.0, 2.0, 3.0, 4.0]))), "'stats' must be a list of"),
 ]
 

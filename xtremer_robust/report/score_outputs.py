@@ -128,6 +128,11 @@ def read_score_run(root: str | Path) -> ScoreRun:
         missing = [name for name in _CELL_FIELDS if name not in record]
         if missing:
             raise SchemaError(f"{where}: missing {missing}")
+        wrong = [k for k in ("task", "language", "split", "variant", "metric", "items_file") if not isinstance(record[k], str)]
+        if wrong or not isinstance(record["n"], int) or not (
+            isinstance(record["stat_names"], list) and all(isinstance(v, str) for v in record["stat_names"])
+        ):
+            raise SchemaError(f"{where}: expected strings for {', '.join(wrong) or 'the names'}, an integer n and a list of stat_names")
         if record.get("labelled") is False or record.get("score") is None:
             skipped.append({
                 "task": str(record["task"]), "language": str(record["language"]), "split": str(record["split"]),

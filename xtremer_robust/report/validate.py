@@ -164,6 +164,9 @@ def _check_sidecar(doc: dict[str, Any], folder: Path) -> int:
         where = f"{spec['path']}, line {number}"
         if not isinstance(obj, dict) or not {"task", "language", "split", "variant", "id", "stats"} <= set(obj):
             raise SchemaError(f"{where}: expected an object with task, language, split, variant, id, stats")
+        wrong = [k for k in ("task", "language", "split", "variant", "id") if not isinstance(obj[k], str)]
+        if wrong:
+            raise SchemaError(f"{where}: {', '.join(wrong)} must be strings, got {', '.join(type(obj[k]).__name__ for k in wrong)}")
         key = (obj["task"], obj["language"], obj["split"], obj["variant"])
         if key not in cells:
             raise SchemaError(f"{where}: cell {key} is not in the submission's cells")
