@@ -109,6 +109,11 @@ def test_unperturbable_items_are_counted_skips() -> None:
     assert "answer span" in (apply_recipe(broken, _recipe("char_swap"), seed=0, task="x", lang="en").skipped_reason or "")
 
 
+def test_unknown_language_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(ConfigError, match="Unknown language 'hx'"):
+        apply_recipe(PAIR, _recipe("char_swap"), seed=0, task="xnli", lang="hx")
+
+
 def test_code_switch_needs_a_lexicon() -> None:
     recipe = get_recipe("code_switch")
     with pytest.raises(ConfigError, match="lexicon=PATH"):

@@ -25,6 +25,7 @@ from xtremer_robust.data.records import (
     TaggingItem,
 )
 from xtremer_robust.errors import ConfigError, DataError
+from xtremer_robust.languages import get_language
 from xtremer_robust.perturb.base import Recipe, item_rng
 from xtremer_robust.perturb.editdistance import grapheme_distance
 from xtremer_robust.perturb.segment import graphemes
@@ -173,8 +174,9 @@ def apply_recipe(
 
     ``fields`` narrows the edited fields (e.g. ``("text_a",)`` for one side of a pair); the
     defaults are :data:`DEFAULT_FIELDS`. Items with nothing the recipe could change come back
-    unchanged with ``skipped_reason`` set.
+    unchanged with ``skipped_reason`` set. An unknown ``lang`` or field raises ConfigError.
     """
+    get_language(lang)  # an unknown language fails here, with the closest codes
     if type(record) not in DEFAULT_FIELDS:
         raise ConfigError(f"apply_recipe: expected a record (PairItem, ChoiceItem, ...), got {type(record).__name__}")
     chosen = _check_fields(record, fields)

@@ -77,18 +77,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rate", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--recipes", default=None, help="comma-separated names (default: all)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table instead of a rich one")
     args = parser.parse_args(argv)
     data = load_task_data(args.task, args.lang, data_dir=args.data_dir)
     items = list(data.items[: args.limit])
     lexicon = args.data_dir / "robust_xlt" / "counterfitted_neighbors.json"
     names = args.recipes.split(",") if args.recipes else sorted(all_recipes())
-    rows = []
-    for name in track(names, description=f"{args.task}/{args.lang}: {len(items)} items"):
-        rows.extend(survey(items, args.task, args.lang, rate=args.rate, seed=args.seed,
-                           lexicon=str(lexicon) if lexicon.exists() else None, names=[name]))
-    table = Table(title=f"{args.task} {args.lang} ({data.split}), first {len(items)} items, rate {args.rate}, seed {args.seed}")
     columns = ["recipe", "items_per_s", "changed_share", "skipped_share", "mean_char_edit_ratio",
                "source_well_formed_share", "well_formed_share", "no_split_share", "langid_agreement"]
+    rows = []
+    for name in track(names, description=f"{args.task}/{args.lang}: {len(items)} items", transient=True):
+        rows.extend(survey(items, args.task, args.lang, rate=args.rate, seed=args.seed,
+                           lexicon=str(lexicon) if lexicon.exists() else None, names=[name]))
+    if args.markdown:
+        print(f"{args.task} {args.lang} ({data.split}), first {len(items)} items, rate {args.rate}, seed {args.seed}\n")
+        print("| " + " | ".join(columns) + " |")
+        print("|" + "---|" * len(columns))
+        for row in rows:
+            print("| " + " | ".join(f"{row[c]:.3g}" if isinstance(row[c], float) else str(row[c]) for c in columns) + " |")
+        return
+    table = Table(title=f"{args.task} {args.lang} ({data.split}), first {len(items)} items, rate {args.rate}, seed {args.seed}")
     for column in columns:
         table.add_column(column, justify="left" if column == "recipe" else "right")
     for row in rows:
