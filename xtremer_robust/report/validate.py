@@ -5,7 +5,8 @@ Layers, cheapest first, stopping at the first problem with a message that names 
    see :mod:`xtremer_robust.report.safe_json`;
 2. the JSON Schema shipped in the package (types, required fields, no unknown fields);
 3. ranges the schema cannot say: one score scale throughout, ``ci_low <= value <= ci_high``,
-   ``p <= p_holm``, unique cells;
+   ``p <= p_holm``, unique cells, languages and tiers as in the languages table, one subset
+   entry per cell;
 4. consistency: each gap equals clean minus perturbed; Holm/BH recomputed; every aggregate
    recomputed from the cells and gaps;
 5. the per-item sidecar: a path that stays in the submission's folder, its sha256, and every
@@ -27,6 +28,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from xtremer_robust.errors import SchemaError
+from xtremer_robust.languages import all_languages
 from xtremer_robust.report.aggregates import AggEntry, combine, plan_aggregates
 from xtremer_robust.report.safe_json import iter_jsonl_gz, load_json_file, safe_relative_path
 from xtremer_robust.report.scoring import metric_for_cell
@@ -99,6 +101,25 @@ def _check_ranges(doc: dict[str, Any]) -> None:
     for bucket in ("per_task", "per_tier", "overall"):
         for i, agg in enumerate(doc["aggregates"][bucket]):
             _check_interval(f"aggregates.{bucket}[{i}]", agg["ci_low"], agg["value"], agg["ci_high"])
+
+
+def _check_languages_and_subsets(doc: dict[str, Any]) -> None:
+    """Languages and tiers from the languages table (a tier drives the tier aggregates); one subset entry per cell."""
+    table = all_languages()
+    for section in ("cells", "gaps"):
+        for i, record in enumerate(doc[section]):
+            language = table.get(record["language"])
+            if language is None:
+                raise SchemaError(f"{section}[{i}].language: '{record['language']}' is not one of the 50 XTREME-R languages")
+            if record["tier"] != language.tier:
+                raise SchemaError(
+                    f"{section}[{i}].tier: '{record['tier']}', but {record['language']} is a {language.tier}-resource language"
+                )
+    cells = sorted((c["task"], c["language"], c["split"], c["variant"]) for c in doc["cells"])
+    entries = sorted((e["task"], e["language"], e["split"], e["variant"]) for e in doc["subsets"]["entries"])
+    if cells != entries:
+        extra = sorted(set(entries) - set(cells)) or sorted(set(cells) - set(entries)) or ["a repeated entry"]
+        raise SchemaError(f"subsets.entries: expected one entry per cell; mismatch at {extra[0]}")
 
 
 def _check_consistency(doc: dict[str, Any]) -> None:
@@ -199,6 +220,7 @@ def validate_document(doc: Any, folder: Path | None, *, where: str = "submission
     """Check a parsed submission; ``folder`` holds its sidecar (None: skip the sidecar)."""
     _check_schema(doc)
     _check_ranges(doc)
+    _check_languages_and_subsets(doc)
     _check_consistency(doc)
     n_items = _check_sidecar(doc, folder) if folder is not None else None
     n_aggs = sum(len(doc["aggregates"][b]) for b in ("per_task", "per_tier", "overall"))
