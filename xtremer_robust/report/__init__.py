@@ -1,23 +1,35 @@
 """Reports: the leaderboard submission (schema, builder, validator), comparisons, leaderboards.
 
-``matplotlib`` is imported only when figures are drawn (:mod:`xtremer_robust.report.plots`).
+Exports resolve lazily (PEP 562), so that importing one submodule, such as the runner's
+``xtremer_robust.report.xtreme_layout``, does not pull in jsonschema, scipy or matplotlib.
 """
 
-from xtremer_robust.report.compare import compare_submissions
-from xtremer_robust.report.leaderboard import Leaderboard, collect_leaderboard, render_markdown
-from xtremer_robust.report.publish import write_leaderboard
-from xtremer_robust.report.submission import build_submission, load_schema
-from xtremer_robust.report.validate import ValidationReport, load_submission, validate_submission
+from __future__ import annotations
 
-__all__ = [
-    "build_submission",
-    "load_schema",
-    "validate_submission",
-    "load_submission",
-    "ValidationReport",
-    "compare_submissions",
-    "Leaderboard",
-    "collect_leaderboard",
-    "render_markdown",
-    "write_leaderboard",
-]
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {
+    "build_submission": "xtremer_robust.report.submission",
+    "load_schema": "xtremer_robust.report.submission",
+    "validate_submission": "xtremer_robust.report.validate",
+    "load_submission": "xtremer_robust.report.validate",
+    "ValidationReport": "xtremer_robust.report.validate",
+    "compare_submissions": "xtremer_robust.report.compare",
+    "Leaderboard": "xtremer_robust.report.leaderboard",
+    "collect_leaderboard": "xtremer_robust.report.leaderboard",
+    "render_markdown": "xtremer_robust.report.leaderboard",
+    "write_leaderboard": "xtremer_robust.report.publish",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'xtremer_robust.report' has no attribute '{name}'")
+    return getattr(import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
