@@ -12,6 +12,7 @@ from xtremer_robust.perturb.base import Recipe, check_rate, item_rng
 from xtremer_robust.perturb.editdistance import char_edit_ratio, grapheme_distance, levenshtein
 from xtremer_robust.perturb.recipes import all_recipes, get_recipe
 from xtremer_robust.perturb.segment import Span, graphemes, is_well_formed, nfc, orphan_marks, segment
+from xtremer_robust.perturb.validity import split_clusters, validity_figures
 
 __all__ = [
     "DEFAULT_FIELDS",
@@ -31,4 +32,6 @@ __all__ = [
     "nfc",
     "orphan_marks",
     "segment",
+    "split_clusters",
+    "validity_figures",
 ]

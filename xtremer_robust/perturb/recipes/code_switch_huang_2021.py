@@ -92,6 +92,11 @@ class CodeSwitch(Recipe):
             pieces[found[k]] = _match_case(options[int(rng.integers(len(options)))], old)
         return keep_form(text, "".join(pieces))
 
+    def params(self) -> dict[str, object]:
+        """The lexicon by file name only: manifests must be the same on every machine (its
+        content is pinned by ``metadata()['lexicon_sha256']``)."""
+        return {"rate": self.rate, "lexicon": Path(self.lexicon).name if self.lexicon else None}
+
     def metadata(self, lang: str) -> dict[str, object]:
         if not self.lexicon or not Path(self.lexicon).exists():
             return {"lexicon": None}
