@@ -18,15 +18,30 @@ from test_runner_helpers import build_model
 
 N_ITEMS = 60
 
-SCRIPT = textwrap.dedent(
-    """
-    import sys, time
-    from pathlib import Path
+def score_fixture(model: str, out: Path, cache: Path, n: int) -> None:
+    """Score ``n`` synthetic XNLI pairs one item per batch (many commits: many places to be killed)."""
     from xtremer_robust.data import PairItem, TaskData
     from xtremer_robust.runner import RunSettings, ScoreOptions, score_cells
     from xtremer_robust.runner.cells import CellPlan
-    from xtremer_robust.runner.families.pair import PairFamily
     from xtremer_robust.tasks import get_task
+
+    labels = ["contradiction", "entailment", "neutral"]
+    items = tuple(
+        PairItem(id=f"p{i}", text_a=f"mtu {i} anasoma kitabu", text_b="kitabu " * (i % 7), label=labels[i % 3]) for i in range(n)
+    )
+    data = TaskData("xnli", "sw", "test", "pair_classification", items)
+    plan = CellPlan(get_task("xnli"), "sw", "test", "clean", lambda: (data, "fixture"))
+    score_cells([plan], ScoreOptions(model_id=model, out=out, cache_path=cache, settings=RunSettings(device="cpu", batch_size=1)))
+
+
+#: The child process: optionally slowed down per batch so that the kill lands mid-run.
+SCRIPT = textwrap.dedent(
+    f"""
+    import sys, time
+    from pathlib import Path
+    sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+    from xtremer_robust.runner.families.pair import PairFamily
+    from test_runner_resume import score_fixture
 
     model, out, cache, slow, n = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
     if slow:
@@ -35,12 +50,7 @@ SCRIPT = textwrap.dedent(
             time.sleep(slow)
             return original(self, model, batch)
         PairFamily.forward = forward
-    labels = ["contradiction", "entailment", "neutral"]
-    items = tuple(PairItem(id=f"p{i}", text_a=f"mtu {i} anasoma kitabu", text_b="kitabu " * (i % 7), label=labels[i % 3]) for i in range(n))
-    data = TaskData("xnli", "sw", "test", "pair_classification", items)
-    plan = CellPlan(get_task("xnli"), "sw", "test", "clean", lambda: (data, "fixture"))
-    score_cells([plan], ScoreOptions(model_id=model, out=out, cache_path=cache, settings=RunSettings(device="cpu", batch_size=1)))
-    print("done", flush=True)
+    score_fixture(model, out, cache, n)
     """
 )
 
@@ -79,8 +89,7 @@ def test_resume_after_kill_gives_identical_results(tmp_path: Path) -> None:
     resumed = _run(script, model, tmp_path / "out-killed", cache, slow=0)
     assert resumed.wait(timeout=120) == 0, resumed.stderr.read()[-2000:]
     assert _rows(cache) == N_ITEMS
-    fresh = _run(script, model, tmp_path / "out-fresh", tmp_path / "fresh.sqlite", slow=0)
-    assert fresh.wait(timeout=120) == 0, fresh.stderr.read()[-2000:]
+    score_fixture(str(model), tmp_path / "out-fresh", tmp_path / "fresh.sqlite", N_ITEMS)  # uninterrupted, in process
     killed = json.loads((tmp_path / "out-killed" / "results.json").read_text())["cells"][0]
     clean = json.loads((tmp_path / "out-fresh" / "results.json").read_text())["cells"][0]
     assert killed["items_sha256"] == clean["items_sha256"] and killed["score"] == clean["score"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from xtremer_robust.errors import DataError, DataUnavailableError, ModelError
-from xtremer_robust.models import LoadedModel, ModelInfo, load_model, resolve_model
+from xtremer_robust.models import HEADS, LoadedModel, ModelInfo, load_model, resolve_model
 from xtremer_robust.models.paths import cache_root
 from xtremer_robust.runner.cache import PredictionCache
 from xtremer_robust.runner.cells import CLEAN, CellPlan
@@ -143,6 +143,7 @@ def _load_heads(plans: Sequence[CellPlan], info: ModelInfo, options: ScoreOption
         if options.settings.compile:
             model.model = torch.compile(model.model, dynamic=True)
         loaded[family if family not in ("pair_classification", "tagging") else f"{family}:{plan.task.name}"] = model
+    info.head = ",".join(sorted({m.info.head for m in loaded.values() if m.info.head} | {HEADS[m.family][0] for m in loaded.values()}))
     return loaded, skipped
 
 
