@@ -61,6 +61,8 @@ def test_markdown_has_one_row_per_submission_with_intervals(board_dir: Path) -> 
     assert len(rows) == 3
     assert all(re.search(r"\d+\.\d \[\d+\.\d, \d+\.\d\]", row) for row in rows)
     assert "Rejected `broken.json`" in text
+    tier_rows = [line for line in text.splitlines() if line.startswith("| org/") and "| char_swap |" in line]
+    assert len(tier_rows) == 3 and all(line.count("[") == 3 for line in tier_rows)
 
 
 def test_html_escapes_submission_text(board_dir: Path) -> None:

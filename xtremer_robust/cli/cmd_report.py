@@ -119,7 +119,7 @@ def leaderboard(
     markdown: bool = typer.Option(False, "--markdown", help="Print the Markdown table instead of the terminal table."),
 ) -> None:
     """Rank the valid submissions of a folder: terminal table, Markdown, HTML page and plots."""
-    from xtremer_robust.report.leaderboard import collect_leaderboard, render_markdown, table_columns, table_rows
+    from xtremer_robust.report.leaderboard import collect_leaderboard, render_markdown, table_columns, table_rows, tier_rows
 
     board = collect_leaderboard(folder)
     if markdown:
@@ -136,6 +136,14 @@ def leaderboard(
         for row in rows:
             table.add_row(*(row[key][0] for key, _ in cols))
         console.print(table)
+        tiers = tier_rows(board)
+        if tiers:
+            tier_table = Table(title="Gap by language tier (x100, 95% CI)", title_justify="left")
+            for header in ("Model", "Variant", "High", "Mid", "Low"):
+                tier_table.add_column(header, justify="left" if header in ("Model", "Variant") else "right")
+            for row in tiers:
+                tier_table.add_row(*row)
+            console.print(tier_table)
         for path, message in board.rejected:
             console.print(f"[yellow]rejected[/] {path.name}: {message}", soft_wrap=True)
     if out is not None:

@@ -15,17 +15,19 @@ import html
 import math
 
 from xtremer_robust import __version__
-from xtremer_robust.report.leaderboard import Leaderboard, table_columns, table_rows
+from xtremer_robust.report.leaderboard import Leaderboard, table_columns, table_rows, tier_rows
 
 __all__ = ["render_html"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem;color:#1b1f24;background:#fff}
 h1{font-size:1.5rem;margin:0 0 .3rem}
+h2{font-size:1.1rem;margin:1.2rem 0 .2rem}
 p.note{color:#57606a;max-width:70rem;font-size:.9rem}
 table{border-collapse:collapse;font-size:.88rem;margin:1rem 0}
 th,td{border-bottom:1px solid #d0d7de;padding:.35rem .6rem;text-align:right;white-space:nowrap}
-th{background:#f6f8fa;cursor:pointer;user-select:none;position:sticky;top:0}
+th{background:#f6f8fa;user-select:none}
+#leaderboard th{cursor:pointer;position:sticky;top:0}
 th[aria-sort=ascending]::after{content:" \\25B2"}
 th[aria-sort=descending]::after{content:" \\25BC"}
 td.text,th.text{text-align:left}
@@ -107,6 +109,17 @@ def render_html(board: Leaderboard, figures: dict[str, bytes] | None = None, *, 
         f"<figcaption>{html.escape(caption)}</figcaption></figure>"
         for caption, png in (figures or {}).items()
     )
+    tiers = tier_rows(board)
+    tier_html = ""
+    if tiers:
+        tier_body = "".join(
+            "<tr>" + "".join(f'<td{" class=text" if i < 2 else ""}>{html.escape(cell)}</td>' for i, cell in enumerate(row)) + "</tr>"
+            for row in tiers
+        )
+        tier_html = (
+            "<h2>Gap by language tier</h2><table id=\"tiers\"><thead><tr><th class=text>Model</th><th class=text>Variant</th>"
+            f"<th>High [95% CI]</th><th>Mid [95% CI]</th><th>Low [95% CI]</th></tr></thead><tbody>{tier_body}</tbody></table>"
+        )
     rejected = "".join(
         f'<p class="rejected">Rejected {html.escape(path.name)}: {html.escape(message)}</p>'
         for path, message in board.rejected
@@ -131,6 +144,7 @@ are present. Click a column header to sort.</p>
 {chr(10).join(body_rows)}
 </tbody>
 </table>
+{tier_html}
 {rejected}
 <div class="figures">{figure_html}</div>
 <p class="note">Made with xtremer-robust {html.escape(__version__)}.</p>

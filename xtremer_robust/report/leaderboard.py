@@ -17,7 +17,7 @@ from typing import Any
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.report.validate import load_submission
 
-__all__ = ["Entry", "Leaderboard", "collect_leaderboard", "table_columns", "table_rows", "render_markdown"]
+__all__ = ["Entry", "Leaderboard", "collect_leaderboard", "table_columns", "table_rows", "tier_rows", "render_markdown"]
 
 
 @dataclass(frozen=True)
@@ -160,6 +160,18 @@ def table_rows(board: Leaderboard) -> list[dict[str, tuple[str, float | str]]]:
     return rows
 
 
+_TIERS = ("high", "mid", "low")
+
+
+def tier_rows(board: Leaderboard) -> list[list[str]]:
+    """[model, variant, gap high, gap mid, gap low] per (submission, perturbed variant), x100 with CIs."""
+    rows = []
+    for entry in board.entries:
+        for variant in entry.variants:
+            rows.append([entry.model, variant] + [_fmt(entry.aggregate("gap", f"tier:{t}", variant), signed=True) for t in _TIERS])
+    return rows
+
+
 def render_markdown(board: Leaderboard) -> str:
     """The ranked table as GitHub-flavoured Markdown, with the convention beneath it."""
     cols = table_columns(board)
@@ -172,6 +184,11 @@ def render_markdown(board: Leaderboard) -> str:
         "(positive = the perturbation hurts). Ranked by the overall clean score; an overall figure is "
         "'complete' only when all ten XTREME-R tasks and their languages are present."
     )
+    tiers = tier_rows(board)
+    if tiers:
+        lines += ["", "Gap by language tier (Joshi classes: high 4-5, mid 3, low 0-2), x100 [95% CI]:", ""]
+        lines += ["| Model | Variant | High | Mid | Low |", "| --- | --- | --- | --- | --- |"]
+        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in tiers]
     for path, message in board.rejected:
         lines.append(f"\nRejected `{path.name}`: {message}")
     return "\n".join(lines) + "\n"
