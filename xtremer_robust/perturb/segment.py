@@ -157,19 +157,17 @@ def is_combining(char: str) -> bool:
     return unicodedata.category(char).startswith("M")
 
 
+#: A combining mark at the start of the text or right after something that is not a letter,
+#: digit, mark or joiner.
+_ORPHAN = regex.compile(r"(?:^|(?<=[^\p{L}\p{N}\p{M}\u200c\u200d]))\p{M}")
+
+
 def orphan_marks(text: str) -> list[int]:
     """Offsets of combining marks with no base: at the start or right after a separator.
 
     Such a mark renders on a dotted circle, the visible sign of a split cluster.
     """
-    bad = []
-    for i, char in enumerate(text):
-        if not is_combining(char):
-            continue
-        prev = text[i - 1] if i else ""
-        if not prev or not regex.match(r"[\p{L}\p{N}\p{M}\u200c\u200d]", prev):
-            bad.append(i)
-    return bad
+    return [match.start() for match in _ORPHAN.finditer(text)]
 
 
 def is_well_formed(text: str) -> bool:

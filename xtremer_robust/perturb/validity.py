@@ -25,6 +25,7 @@ from xtremer_robust.perturb.segment import graphemes, is_combining, is_well_form
 __all__ = ["cluster_signature", "split_clusters", "validity_figures", "identify_language"]
 
 
+@lru_cache(maxsize=65536)
 def cluster_signature(cluster: str) -> tuple[str, tuple[str, ...]]:
     """(case-folded base, combining marks in NFD order) of one grapheme cluster."""
     chars = unicodedata.normalize("NFD", cluster)
@@ -55,6 +56,7 @@ def _built_from(cluster: str, known: set[str]) -> bool:
     return reachable[-1]
 
 
+@lru_cache(maxsize=65536)
 def _is_cut(before: str, after: str) -> bool:
     """Whether ``after`` is ``before`` with its marks cut off (both case-folded clusters)."""
     base, marks = cluster_signature(before)
