@@ -112,13 +112,26 @@ class DataDirSource:
         return data.load_task_data(task, lang, split, data_dir=self.data_dir)
 
     def available(self, task: str) -> list[tuple[str, str]] | None:
-        from xtremer_robust import data
-
-        lister = getattr(data, "available_sets", None)
-        if lister is None or self.data_dir is None:
+        """Sets whose files exist (a cheap check: files are read later, once, by the jobs)."""
+        if self.data_dir is None:
             return None
-        found = lister(task, Path(self.data_dir))
-        return [(lang, split) for lang, splits in found.items() for split in splits]
+        try:
+            from xtremer_robust.data.local import local_files
+        except ImportError:
+            return None
+        from xtremer_robust.errors import DataUnavailableError
+        from xtremer_robust.tasks import get_task
+
+        spec = get_task(task)
+        found = []
+        for split in spec.splits:
+            for lang in spec.languages_for(split):
+                try:
+                    local_files(spec, lang, split, Path(self.data_dir))
+                except DataUnavailableError:
+                    continue
+                found.append((lang, split))
+        return found
 
 
 @dataclass(frozen=True)
