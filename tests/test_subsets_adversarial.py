@@ -147,3 +147,31 @@ def test_runner_target_scores_hard_labels(monkeypatch) -> None:
     assert target.gold_score(tag, ["O", "O"]) == 0.5 and not target.is_correct(tag, ["O", "O"])
     with pytest.raises(ConfigError, match="retrieval"):
         RunnerTarget(SimpleNamespace(family="retrieval"), cache=None, settings=None)
+
+
+def test_attack_against_a_tiny_real_model_through_the_runner(tmp_path) -> None:
+    """Plumbing on a tiny random checkpoint: the runner predicts, the attack counts and stays label-true."""
+    pytest.importorskip("torch")
+    from test_runner_helpers import TINY_DATA, build_model
+
+    from xtremer_robust.data import load_task_data
+    from xtremer_robust.models import load_model, resolve_model
+    from xtremer_robust.runner import PredictionCache, RunSettings
+    from xtremer_robust.subsets.runner_target import RunnerTarget
+    from xtremer_robust.tasks import get_task
+
+    labels = ["contradiction", "entailment", "neutral"]
+    model_dir = build_model(tmp_path / "model", "pair_classification", labels=labels)
+    loaded = load_model(resolve_model(str(model_dir)), get_task("xnli"))
+    items = load_task_data("xnli", "sw", data_dir=TINY_DATA).items[:4]
+    with PredictionCache(tmp_path / "cache.sqlite") as cache:
+        target = RunnerTarget(loaded, cache=cache, settings=RunSettings(device="cpu"), device="cpu")
+        first = attack_items(target, items, seed=0, task="xnli", lang="sw", budget=0.5)
+        again = attack_items(target, items, seed=0, task="xnli", lang="sw", budget=0.5)
+    assert [r.record for r in first.results] == [r.record for r in again.results]
+    for item, result in zip(items, first.results):
+        assert result.record.id == item.id and result.record.label == item.label
+        assert result.queries >= 1 and result.status in ("success", "failed", "skipped")
+        if result.status != "skipped":
+            assert result.queries > 1
+    assert 0.0 <= first.success_rate <= 1.0
