@@ -62,6 +62,8 @@ def build_subsets_command(
         out, suite=suite, tasks=parse_tasks(tasks), langs=parse_languages(langs), source=source, seed=seed,
         limit=limit, workers=workers, generalized=generalized, console=err_console,
     )
+    for name, reason in report.skipped_variants.items():
+        console.print(f"[yellow]skipped variant[/] {name}: {reason}")
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for missing in report.missing:
         grouped.setdefault((missing.task, missing.split, missing.reason), []).append(missing.language)

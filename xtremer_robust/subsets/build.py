@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from xtremer_robust.errors import ConfigError, DataUnavailableError
 from xtremer_robust.tasks import TaskSpec
-from xtremer_robust.subsets.builder import BuildContext, Job, JobResult, expand_jobs, run_jobs
+from xtremer_robust.subsets.builder import BuildContext, Job, JobResult, expand_jobs, expand_params, needs_data_dir, run_jobs
 from xtremer_robust.subsets.engine import Engine, SetSource, default_engine
 from xtremer_robust.subsets.generalized import pair_language
 from xtremer_robust.subsets.index import write_index
@@ -41,6 +41,8 @@ class BuildReport:
     results: list[JobResult] = field(default_factory=list)
     missing: list[Missing] = field(default_factory=list)
     index: dict[str, Any] = field(default_factory=dict)
+    #: variant name -> why it was not built (e.g. its lexicon needs a data folder)
+    skipped_variants: dict[str, str] = field(default_factory=dict)
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.results if r.status == status)
@@ -95,15 +97,23 @@ def build_subsets(
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be >= 1 (items per task and language), got {limit}")
     engine = engine or default_engine()
+    data_dir = getattr(source, "data_dir", None)
+    data_dir = str(data_dir) if data_dir is not None else None
+    skipped: dict[str, str] = {}
+    variants = []
     for variant in suite.variants:  # unknown recipes and bad rates stop the build before any work
+        if variant.recipe is not None and needs_data_dir(variant.params) and data_dir is None:
+            skipped[variant.name] = "its parameters name a file in the data folder; pass --data-dir"
+            continue
         if variant.recipe is not None:
-            engine.recipe(variant.recipe, variant.params)
+            engine.recipe(variant.recipe, expand_params(variant.params, data_dir))
+        variants.append(variant)
     seed = suite.seed if seed is None else seed
     sets, missing = plan_sets(tasks, langs, source, generalized=suite.generalized_tasks if generalized else ())
-    jobs: list[Job] = expand_jobs(sets, suite.variants)
+    jobs: list[Job] = expand_jobs(sets, variants)
     ctx = BuildContext(out=str(out), source=source, engine=engine, seed=seed, limit=limit,
-                       suite_version=suite.version)
-    report = BuildReport(out=out, missing=missing)
+                       suite_version=suite.version, data_dir=data_dir)
+    report = BuildReport(out=out, missing=missing, skipped_variants=skipped)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False, disable=console is None) as progress:
         bar = progress.add_task("subsets", total=len(jobs))

@@ -31,7 +31,7 @@ from xtremer_robust.subsets.layout import candidates_file, manifest_file, subset
 from xtremer_robust.subsets.sampling import sample_ids
 from xtremer_robust.subsets.suite import CLEAN, Variant
 
-__all__ = ["MANIFEST_FORMAT", "Job", "JobResult", "BuildContext", "run_jobs", "build_subset", "write_subset", "expand_jobs"]
+__all__ = ["MANIFEST_FORMAT", "Job", "JobResult", "BuildContext", "run_jobs", "build_subset", "write_subset", "expand_jobs", "expand_params", "needs_data_dir"]
 
 #: Version of the manifest layout (bumped when fields change meaning).
 MANIFEST_FORMAT = 1
@@ -70,6 +70,8 @@ class BuildContext:
     seed: int
     limit: int | None
     suite_version: str
+    #: Fills ``{data_dir}`` in string parameters (e.g. a lexicon path); never written to manifests.
+    data_dir: str | None = None
 
 
 _ctx: BuildContext | None = None
@@ -202,7 +204,7 @@ def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[
                                   "skipped_reasons": {}, "mean_char_edit_ratio": 0.0,
                                   "mean_char_edit_ratio_changed": 0.0, "validity": {},
                                   "recipe_params": {}, "recipe_metadata": {}}
-    recipe = ctx.engine.recipe(variant.recipe, variant.params)
+    recipe = ctx.engine.recipe(variant.recipe, expand_params(variant.params, ctx.data_dir))
     records, skipped, ratios = [], Counter(), []
     n_changed = 0
     for item in data.items:
@@ -233,6 +235,21 @@ def _perturb(ctx: BuildContext, data: TaskData, variant: Variant) -> tuple[list[
         "recipe_params": dict(params()) if callable(params) else dict(variant.params),
         "recipe_metadata": dict(facts(data.language)) if callable(facts) else {},
     }
+
+
+DATA_DIR_PLACEHOLDER = "{data_dir}"
+
+
+def needs_data_dir(params: dict[str, Any] | Any) -> bool:
+    return any(isinstance(v, str) and DATA_DIR_PLACEHOLDER in v for v in dict(params).values())
+
+
+def expand_params(params: Any, data_dir: str | None) -> dict[str, Any]:
+    """Parameters with ``{data_dir}`` filled in (the manifest keeps the placeholder: paths differ per machine)."""
+    out = dict(params)
+    if data_dir is None:
+        return out
+    return {k: v.replace(DATA_DIR_PLACEHOLDER, str(data_dir)) if isinstance(v, str) else v for k, v in out.items()}
 
 
 def _run_in_worker(job: Job) -> JobResult:
