@@ -188,3 +188,13 @@ def test_public_surface() -> None:
     assert len(set(subsets.__all__)) == len(subsets.__all__)
     missing = [name for name in subsets.__all__ if not hasattr(subsets, name)]
     assert missing == []
+
+
+def test_files_are_readable_by_others(tmp_path: Path) -> None:
+    import os
+
+    _build(tmp_path, tasks=[get_task("xnli")], langs=["sw"])
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in [tmp_path / "index.json", tmp_path / "xnli" / "sw" / "test" / "clean.jsonl"]:
+        assert path.stat().st_mode & 0o777 == 0o666 & ~umask
