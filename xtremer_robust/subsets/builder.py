@@ -128,7 +128,7 @@ def is_complete(out: Path, job: Job, request: dict[str, Any]) -> bool:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
         return False
-    if {k: manifest.get(k) for k in request} != request:
+    if {k: manifest.get(k) for k in request} != round_floats(request):  # manifests hold rounded floats
         return False
     path = subset_file(out, job.task, job.lang, job.split, job.variant.name)
     if not path.is_file() or sha256_file(path) != manifest.get("sha256"):
