@@ -69,6 +69,8 @@ def build_subsets_command(
         grouped.setdefault((missing.task, missing.split, missing.reason), []).append(missing.language)
     for (task, split, reason), languages in grouped.items():
         console.print(f"[yellow]skipped[/] {task} {split} ({', '.join(languages)}): {reason}")
+    if not report.results and not report.missing:
+        console.print("[yellow]nothing to build[/]: none of the chosen tasks has the chosen languages")
     console.print(
         f"{report.count('built')} subsets built, {report.count('resumed')} already complete, "
         f"{len({(m.task, m.language) for m in report.missing})} sets missing; index {out / 'index.json'} "
