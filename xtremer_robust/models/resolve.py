@@ -43,7 +43,8 @@ def hub_reachable(timeout: float = 3.0) -> bool:
 
 
 def _looks_like_path(model_id: str) -> bool:
-    return model_id.startswith((".", "/", "~")) or os.sep in model_id.strip("/").split("/", 1)[-1] or Path(model_id).exists()
+    """A Hub id is ``name`` or ``org/name``; anything with more parts, or starting like a path, is a path."""
+    return model_id.startswith((".", "/", "~")) or model_id.count("/") > 1 or "\\" in model_id or Path(model_id).exists()
 
 
 def _download(model_id: str, revision: str | None) -> Path:

@@ -127,6 +127,8 @@ def predict_retrieval(
     hashes = [content_hash(item) for item in items]
     known = cache.get_many(loaded.info.cache_key, head, context, hashes)
     missing = [n for n, h in enumerate(hashes) if h not in known]
+    if advance is not None:
+        advance(len(items) - len(missing))
     if missing:
         pool = embed_texts(loaded, [c_prefix + c.text for c in candidates], cache=cache, settings=settings, device=device)
         # Commit rankings in slices so that a kill loses at most one slice of queries.
