@@ -35,8 +35,7 @@ def build_subsets_command(
 ) -> None:
     """Build clean and perturbed subsets of every (task, language) set, each pinned by a manifest and hash.
 
-    Files: OUT/<task>/<lang>/<split>/<variant>.jsonl, a .manifest.json beside each, and
-    OUT/index.json with low-resource views. An interrupted build resumes where it stopped.
+    Writes OUT/<task>/<lang>/<split>/<variant>.jsonl with a .manifest.json beside each, and OUT/index.json with the low-resource views. An interrupted build resumes where it stopped; see docs/subsets.md.
     """
     from xtremer_robust.languages import parse_languages
     from xtremer_robust.subsets import DataDirSource, build_subsets, compare_with_reference, load_suite, verify_subsets
