@@ -175,3 +175,27 @@ def test_attack_against_a_tiny_real_model_through_the_runner(tmp_path) -> None:
         if result.status != "skipped":
             assert result.queries > 1
     assert 0.0 <= first.success_rate <= 1.0
+
+
+def test_build_subsets_attack_option_writes_adversarial_subsets(tmp_path) -> None:
+    pytest.importorskip("torch")
+    from test_runner_helpers import TINY_DATA, build_model
+    from typer.testing import CliRunner
+
+    from xtremer_robust.cli import app
+    from xtremer_robust.subsets import iter_index, verify_subsets
+
+    model_dir = build_model(tmp_path / "tiny-xnli", "pair_classification",
+                            labels=["contradiction", "entailment", "neutral"])
+    out = tmp_path / "out"
+    args = ["build-subsets", "--data-dir", str(TINY_DATA), "--out", str(out), "--tasks", "xnli,tatoeba",
+            "--langs", "sw", "--recipes", "clean", "--no-generalized", "--attack", str(model_dir), "--limit", "4"]
+    result = CliRunner().invoke(app, args, env={"XTREMER_ROBUST_CACHE": str(tmp_path / "cache")})
+    assert result.exit_code == 0, result.output
+    assert "attack xnli/sw/test: success rate" in result.output
+    assert "attack skipped" in result.output and "tatoeba" in result.output
+    variants = {e["variant"] for e in iter_index(out) if e["task"] == "xnli"}
+    assert variants == {"clean", "adv-tiny-xnli", "hard-tiny-xnli"}
+    assert verify_subsets(out) == []
+    bad = CliRunner().invoke(app, args + ["--attack-budget", "2"])
+    assert bad.exit_code == 2 and "--attack-budget" in bad.output

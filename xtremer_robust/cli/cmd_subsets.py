@@ -30,6 +30,9 @@ def build_subsets_command(
     seed: int | None = typer.Option(None, "--seed", help="Seed of the perturbations and of the --limit sample (default: the suite's seed)."),
     workers: int = typer.Option(1, "--workers", help="Processes to build with; the output is byte-identical for any number."),
     generalized: bool = typer.Option(True, "--generalized/--no-generalized", help="Also build Robust-XLT's cross-language pairs (X-Y) for the suite's pair tasks."),
+    attack: str | None = typer.Option(None, "--attack", help="Also write adversarial subsets against this model (Hub id, local folder or builtin:me5-small): adv-<model> (greedy DeepWordBug search successes) and hard-<model> (items it gets wrong)."),
+    attack_budget: float = typer.Option(0.2, "--attack-budget", help="With --attack: share of an item's words the search may edit."),
+    device: str = typer.Option("cpu", "--device", help="With --attack: device of the model (cpu, cuda, cuda:1...)."),
     verify: bool = typer.Option(False, "--verify", help="Build nothing: re-check every file under --out against its manifest and the index (exit 2 on any mismatch)."),
     reference: Path | None = typer.Option(None, "--reference", help="With --verify: also compare the hashes with a reference index (e.g. subsets/canonical-index.json).", dir_okay=False),
 ) -> None:
@@ -38,7 +41,8 @@ def build_subsets_command(
     Writes OUT/<task>/<lang>/<split>/<variant>.jsonl with a .manifest.json beside each, and OUT/index.json with the low-resource views. An interrupted build resumes where it stopped; see docs/subsets.md.
     """
     from xtremer_robust.languages import parse_languages
-    from xtremer_robust.subsets import DataDirSource, build_subsets, compare_with_reference, load_suite, verify_subsets
+    from xtremer_robust.subsets import (DataDirSource, build_subsets, compare_with_reference, load_suite, read_index,
+                                        verify_subsets)
     from xtremer_robust.tasks import parse_tasks
 
     if verify:
@@ -55,6 +59,8 @@ def build_subsets_command(
         return
     if reference is not None:
         raise ConfigError("--reference only makes sense with --verify")
+    if not 0.0 < attack_budget <= 1.0:
+        raise ConfigError(f"--attack-budget must be a share of words in (0, 1], got {attack_budget}")
     suite = load_suite(suite_file).select(_split_list(recipes))
     source = DataDirSource(str(resolve_data_dir(data_dir)) if resolve_data_dir(data_dir) else None)
     report = build_subsets(
@@ -70,10 +76,21 @@ def build_subsets_command(
         console.print(f"[yellow]skipped[/] {task} {split} ({', '.join(languages)}): {reason}")
     if not report.results and not report.missing:
         console.print("[yellow]nothing to build[/]: none of the chosen tasks has the chosen languages")
+    if attack is not None:
+        from xtremer_robust.subsets.attack_build import build_adversarial
+
+        adv = build_adversarial(out, model_id=attack, tasks=parse_tasks(tasks), langs=parse_languages(langs),
+                                source=source, seed=suite.seed if seed is None else seed, limit=limit,
+                                budget=attack_budget, device=device)
+        for key, summary in adv.summaries.items():
+            console.print(f"attack {key}: success rate {summary['attack_success_rate']:.3f} over "
+                          f"{summary['n_attacked']} items, {summary['queries_per_item']:.1f} queries per item")
+        for key, reason in adv.skipped.items():
+            console.print(f"[yellow]attack skipped[/] {key}: {reason}")
     console.print(
         f"{report.count('built')} subsets built, {report.count('resumed')} already complete, "
         f"{len({(m.task, m.language) for m in report.missing})} sets missing; index {out / 'index.json'} "
-        f"sha256 {report.index['index_sha256'][:16]}"
+        f"sha256 {read_index(out)['index_sha256'][:16]}"
     )
 
 
