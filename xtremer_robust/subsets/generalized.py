@@ -49,12 +49,12 @@ def generalized_pairs(first: TaskData, second: TaskData) -> tuple[TaskData, dict
     items: list[PairItem] = []
     dropped: dict[str, int] = {}
     for item in first.items:
-        assert isinstance(item, PairItem)
         other = by_id.get(item.id)
         if other is None:
             dropped["missing in second language"] = dropped.get("missing in second language", 0) + 1
             continue
-        assert isinstance(other, PairItem)
+        if not isinstance(item, PairItem) or not isinstance(other, PairItem):
+            raise ConfigError(f"generalized pairs: item {item.id} is not a sentence pair")
         if item.label != other.label:
             dropped["labels differ across languages"] = dropped.get("labels differ across languages", 0) + 1
             continue
