@@ -68,7 +68,7 @@ def _views(entries: list[dict[str, Any]], sizes: tuple[int, ...], families: tupl
     for size in sizes:
         views[f"size:{size}"] = []
     for e in entries:
-        ref = {"id": e["id"], "sha256": e["sha256"]}
+        ref = {"id": e["id"]}  # the hash is in the subset's entry: views only name subsets
         if is_pair_language(e["language"]):
             views["generalized"].append(ref)
         elif e["language"] in langs:
@@ -108,7 +108,7 @@ def build_index(out: Path, *, view_sizes: tuple[int, ...] = (), view_families: t
 def write_index(out: Path, **kwargs: Any) -> dict[str, Any]:
     """Rebuild ``<out>/index.json`` atomically and return it."""
     index = build_index(out, **kwargs)
-    atomic_write_bytes(out / INDEX_FILE, (json.dumps(index, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8"))
+    atomic_write_bytes(out / INDEX_FILE, (json.dumps(index, ensure_ascii=False, sort_keys=True, indent=0) + "\n").encode("utf-8"))
     return index
 
 
