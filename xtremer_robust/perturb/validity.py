@@ -33,9 +33,46 @@ def cluster_signature(cluster: str) -> tuple[str, tuple[str, ...]]:
     return base, tuple(c for c in chars if is_combining(c))
 
 
+@lru_cache(maxsize=65536)
 def _fold(cluster: str) -> str:
     """Case-fold for comparison; Turkish İ folds to i + dot above, which lower-cases to plain i."""
     return unicodedata.normalize("NFC", cluster.casefold().replace("i\u0307", "i").replace("ı", "i"))
+
+
+@lru_cache(maxsize=65536)
+def _starts_with_mark(cluster: str) -> bool:
+    """Whether a cluster of the output is a combining mark without a base (a cut-off mark)."""
+    return is_combining(unicodedata.normalize("NFD", cluster)[0])
+
+
+@lru_cache(maxsize=4096)
+def _folded_original(original: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The case-folded clusters of an original text and their set (an original is checked once per variant)."""
+    before = tuple(map(_fold, graphemes(original)))
+    return before, frozenset(before)
+
+
+@lru_cache(maxsize=65536)
+def _has_orphan_cluster(text: str) -> bool:
+    """``split_clusters(text, text)`` is non-empty: the unchanged text holds a cluster starting with a mark."""
+    return any(map(_starts_with_mark, graphemes(text)))
+
+
+def _cut_possible(mid_before: Sequence[str], mid_after: Sequence[str]) -> bool:
+    """Whether any alignment could report a cut: a marked cluster got rarer while its bare base got commoner.
+
+    A cut is only flagged under exactly these count conditions, and the counts of the whole
+    texts differ only inside their changed middles; when no such pair exists the (costly)
+    alignment cannot add anything and is skipped.
+    """
+    count_before, count_after = Counter(mid_before), Counter(mid_after)
+    for marked, number in count_before.items():
+        if count_after[marked] >= number:
+            continue
+        base, marks = cluster_signature(marked)
+        if marks and count_after[base] > count_before[base] and not cluster_signature(base)[1]:
+            return True
+    return False
 
 
 def _built_from(cluster: str, known: set[str]) -> bool:
@@ -116,17 +153,11 @@ def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = Fals
     next consonant) passes; recipes here edit whole clusters, so they cannot produce it.
     """
     out = graphemes(perturbed)
-    bad = [c for c in out if is_combining(unicodedata.normalize("NFD", c)[0])]
+    bad = [c for c in out if _starts_with_mark(c)]
     if rewrites_marks:
         return bad
-    before = [_fold(c) for c in graphemes(original)]
-    after = [_fold(c) for c in out]
-    known = set(before)
-    for cluster in dict.fromkeys(after):
-        if cluster not in known and cluster not in bad:
-            marks = cluster_signature(cluster)[1]
-            if marks and len(cluster) > 1 and not _built_from(cluster, known):
-                bad.append(cluster)
+    before, known = _folded_original(original)
+    after = list(map(_fold, out))
     # align the changed middle exactly when small; long texts (QA contexts) by diff windows
     start = 0
     while start < min(len(before), len(after)) and before[start] == after[start]:
@@ -134,6 +165,16 @@ def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = Fals
     end_b, end_a = len(before), len(after)
     while end_b > start and end_a > start and before[end_b - 1] == after[end_a - 1]:
         end_b, end_a = end_b - 1, end_a - 1
+    # clusters outside the changed middle are clusters of the input: only the middle can hold
+    # new ones, and a new cluster first occurs there (so the order of ``bad`` is unchanged)
+    for cluster in dict.fromkeys(after[start:end_a]):
+        if cluster not in known and cluster not in bad:
+            marks = cluster_signature(cluster)[1]
+            if marks and len(cluster) > 1 and not _built_from(cluster, known):
+                bad.append(cluster)
+    if not _cut_possible(before[start:end_b], after[start:end_a]):
+        return bad
+    before = list(before)
     if (end_b - start) * (end_a - start) <= _EXACT_CELLS:
         windows = [[start, end_b, start, end_a]]
     else:
@@ -197,10 +238,12 @@ def validity_figures(
     figures: dict[str, float | int | None] = {
         "n": n,
         "n_changed": len(changed),
-        "well_formed_share": _share(is_well_formed(b) for _, b in pairs),
+        "well_formed_share": _share(_well_formed(b) for _, b in pairs),
         # the same check on the clean text: a recipe leaves text outside its edits as it came
-        "source_well_formed_share": _share(is_well_formed(a) for a, _ in pairs),
-        "no_split_share": _share(not split_clusters(a, b, rewrites_marks=rewrites_marks) for a, b in pairs),
+        "source_well_formed_share": _share(_well_formed(a) for a, _ in pairs),
+        # an unchanged text has no split cluster unless it came with a cluster starting with a mark
+        "no_split_share": _share(not _has_orphan_cluster(a) if a == b else not split_clusters(a, b, rewrites_marks=rewrites_marks)
+                                 for a, b in pairs),
         "langid_agreement": None,
         "langid_clean_match": None,
     }
@@ -209,6 +252,10 @@ def validity_figures(
         if changed:
             figures["langid_agreement"] = _share(identify_language(a) == identify_language(b) for a, b in changed)
     return figures
+
+
+#: ``is_well_formed`` per distinct text: a set's clean texts come back once per variant.
+_well_formed = lru_cache(maxsize=65536)(is_well_formed)
 
 
 def _share(flags: Iterable[bool]) -> float:
