@@ -59,7 +59,7 @@ def register(app: typer.Typer) -> None:
         tasks: Optional[str] = typer.Option(None, "--tasks", help="Comma-separated tasks (default: every task the model has a head for)."),
         langs: Optional[str] = typer.Option(None, "--langs", help="Comma-separated languages (default: all)."),
         split: Optional[str] = typer.Option(None, "--split", help="Split of the clean sets (default: each task's eval split)."),
-        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score only the first N items of each set."),
+        limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score a fixed seeded sample of N items of each set (chosen by a hash of the item id, as build-subsets --limit; the same ids in every language)."),
         out: Path = typer.Option(Path("score-out"), "--out", help="Output folder (results.json, items/, xtreme/)."),
         batch_size: str = typer.Option("auto", "--batch-size", help="'auto' (token budget, halves on out-of-memory) or items per batch."),
         dtype: str = typer.Option("auto", "--dtype", help="auto|fp32|bf16|fp16 (auto: bf16/fp16 on GPU, fp32 on CPU)."),

@@ -27,6 +27,7 @@ from xtremer_robust.runner.outputs import items_relpath, write_items, write_resu
 from xtremer_robust.runner.predict import predict_items
 from xtremer_robust.runner.retrieval import predict_retrieval
 from xtremer_robust.runner.shards import Shard, in_shard
+from xtremer_robust.subsets.sampling import sample_ids
 from xtremer_robust.runner.stats import item_references, metric_predictions
 
 __all__ = ["ScoreOptions", "RunResult", "Reporter", "score_cells", "harness_info", "default_cache_path"]
@@ -182,7 +183,7 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
                 continue
             if not data.items:
                 raise DataError(f"{plan.task.name}/{plan.language}/{plan.split}/{plan.variant}: the set is empty; rebuild the subset or check the data file")
-            positions = list(range(len(data.items) if options.limit is None else min(options.limit, len(data.items))))
+            positions = _limited_positions(data.items, options.limit, plan.task.name)
             positions = [p for p in positions if in_shard(data.items[p].id, options.shard)]
             items = [data.items[p] for p in positions]
             reporter.cell(plan, len(items))
@@ -209,6 +210,24 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
         extra["limit"] = options.limit
     path = write_results(out, info.to_results(), harness, cells, **extra)
     return RunResult(path, info, cells, skipped, harness)
+
+
+#: Seed of the ``--limit`` sample: fixed so that every run (and every model) sees the same items.
+LIMIT_SEED = 0
+
+
+def _limited_positions(items: Sequence[Any], limit: int | None, task: str) -> list[int]:
+    """Positions of a seeded ``--limit`` sample, in set order.
+
+    Not the first N: several sets are ordered (Tatoeba files run from short to long
+    sentences), so a prefix would be a biased sample. The sample is chosen by a seeded hash
+    of the item id (``xtremer_robust.subsets.sample_ids``), the same one ``build-subsets
+    --limit`` uses: the same ids in every language of a parallel set.
+    """
+    if limit is None:
+        return list(range(len(items)))
+    keep = set(sample_ids([item.id for item in items], limit, seed=LIMIT_SEED, task=task))
+    return [p for p, item in enumerate(items) if item.id in keep]
 
 
 def _cell_record(plan: CellPlan, data: Any, items: list, positions: list[int], predictions: list, subset_sha: str, out: Path, metric: Any, options: ScoreOptions) -> dict[str, Any]:
