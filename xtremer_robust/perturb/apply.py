@@ -28,7 +28,7 @@ from xtremer_robust.errors import ConfigError, DataError
 from xtremer_robust.languages import get_language
 from xtremer_robust.perturb.base import Recipe, item_rng
 from xtremer_robust.perturb.editdistance import grapheme_distance
-from xtremer_robust.perturb.segment import graphemes
+from xtremer_robust.perturb.segment import cluster_tuple, graphemes
 
 __all__ = ["Perturbed", "apply_recipe", "DEFAULT_FIELDS", "perturbable_texts"]
 
@@ -192,7 +192,7 @@ def apply_recipe(
             return Perturbed(record, False, 0.0, f"answer span does not match its context: {error}")
     rng = item_rng(seed, task, lang, record.id, recipe.name)
     new_record, pairs = _perturb_fields(record, recipe, chosen, lang, rng)
-    total = sum(len(graphemes(old)) for old, _ in pairs)
+    total = sum(len(cluster_tuple(old)) for old, _ in pairs)
     distance = sum(grapheme_distance(old, new) for old, new in pairs)
     ratio = distance / total if total else 0.0
     return Perturbed(new_record, new_record != record, ratio, None)

@@ -61,9 +61,9 @@ class Recipe(ABC):
 
         Items where no field is applicable are counted as skips, not errors.
         """
-        from xtremer_robust.perturb.segment import segment
+        from xtremer_robust.perturb.segment import has_word
 
-        return any(span.is_word for span in segment(text))
+        return has_word(text)
 
     def metadata(self, lang: str) -> dict[str, object]:
         """Facts about how the recipe runs for ``lang`` (layout used, fallbacks), for manifests.

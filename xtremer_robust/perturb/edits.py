@@ -12,22 +12,66 @@ characters: deletion or transposition then has room to act.
 from __future__ import annotations
 
 from abc import abstractmethod
+from array import array
 from dataclasses import dataclass
-from typing import ClassVar
+from functools import lru_cache
+from typing import ClassVar, Sequence
 
 import numpy as np
 
 from xtremer_robust.perturb.base import Recipe
 from xtremer_robust.perturb.keyboard import alphabet, script_pattern
-from xtremer_robust.perturb.segment import keep_form
+from xtremer_robust.perturb.segment import keep_form, simple_runs
 from xtremer_robust.perturb.segment import word_runs as segment_word_runs
 
-__all__ = ["ClusterEditRecipe", "word_runs", "pick_sites", "letters_for", "match_case"]
+__all__ = ["ClusterEditRecipe", "word_runs", "indexed_runs", "word_cluster_spans", "pick_sites", "letters_for", "match_case"]
 
 
 def word_runs(text: str) -> list[tuple[str, bool]]:
     """(piece, is_word_run) pieces of ``text``; adjacent word spans are merged into one run."""
     return [("".join(clusters), is_word) for clusters, is_word in segment_word_runs(text)]
+
+
+@lru_cache(maxsize=8192)
+def indexed_runs(text: str) -> tuple[tuple[tuple[str, Sequence[str], bool, int, int], ...], int]:
+    """(run text, clusters, is_word, first, end) per word run, the word clusters numbered
+    in text order (the positions of the per-cluster draws), and the number of word clusters."""
+    runs = []
+    total = 0
+    simple = simple_runs(text)
+    if simple is not None:  # one cluster per code point: a run's text is its cluster sequence
+        for piece, is_word in simple:
+            lo = total
+            if is_word:
+                total += len(piece)
+            runs.append((piece, piece, is_word, lo, total))
+        return tuple(runs), total
+    for clusters, is_word in segment_word_runs(text):
+        lo = total
+        if is_word:
+            total += len(clusters)
+        runs.append(("".join(clusters), clusters, is_word, lo, total))
+    return tuple(runs), total
+
+
+@lru_cache(maxsize=4096)
+def word_cluster_spans(text: str) -> tuple[array, array]:
+    """Start and end offsets in ``text`` of its word clusters, in the order of the per-cluster draws."""
+    starts, ends = array("l"), array("l")
+    offset = 0
+    for piece, clusters, is_word, _, _ in indexed_runs(text)[0]:
+        if is_word:
+            if len(clusters) == len(piece):  # one code point per cluster
+                starts.extend(range(offset, offset + len(piece)))
+                ends.extend(range(offset + 1, offset + len(piece) + 1))
+            else:
+                for cluster in clusters:
+                    starts.append(offset)
+                    offset += len(cluster)
+                    ends.append(offset)
+                continue
+        offset += len(piece)
+    return starts, ends
 
 
 def pick_sites(n: int, rate: float, rng: np.random.Generator) -> np.ndarray:
@@ -71,20 +115,23 @@ class ClusterEditRecipe(Recipe):
     def perturb(self, text: str, *, lang: str, rng: np.random.Generator) -> str:
         if self.rate == 0.0:
             return text
-        runs = segment_word_runs(text)
-        total = sum(len(clusters) for clusters, is_word in runs if is_word)
-        flags = (rng.random(total) < self.rate).tolist() if total else []
+        runs, total = indexed_runs(text)
+        if not total:
+            return text  # no cluster inside a word: nothing drawn, the text comes back as it came
+        hits = (rng.random(total) < self.rate).nonzero()[0].tolist()
+        if not hits:
+            return text  # every cluster kept: joining the clusters gives the text back
         pieces = []
-        offset = 0
-        for clusters, is_word in runs:
-            if is_word:
-                n = len(clusters)
-                sites = [i for i, flag in enumerate(flags[offset : offset + n]) if flag]
-                offset += n
-                if sites:
-                    pieces.extend(self.edit_clusters(list(clusters), sites, lang=lang, rng=rng, context=text))
-                    continue
-            pieces.extend(clusters)
+        k, n_hits = 0, len(hits)
+        for piece, clusters, is_word, lo, hi in runs:
+            if is_word and k < n_hits and hits[k] < hi:
+                sites = []
+                while k < n_hits and hits[k] < hi:
+                    sites.append(hits[k] - lo)
+                    k += 1
+                pieces.extend(self.edit_clusters(list(clusters), sites, lang=lang, rng=rng, context=text))
+            else:
+                pieces.append(piece)
         return keep_form(text, "".join(pieces))
 
     @abstractmethod

@@ -16,9 +16,11 @@ one unit each (a character is roughly a morpheme).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain, groupby
 
 import regex
 
@@ -76,15 +78,42 @@ def keep_form(original: str, output: str) -> str:
     return nfc(output) if unicodedata.is_normalized("NFC", original) else output
 
 
+#: Code points that can share a cluster with a neighbour: UAX #29 only joins code points
+#: across the boundaries these sit at (GB3 CR LF, GB6-8 Hangul syllables, GB9 Extend / ZWJ,
+#: GB9a SpacingMark, GB9b Prepend, GB9c and GB11 through Extend / ZWJ, GB12-13 regional
+#: indicators), plus the detached marks attached above. A text without any is one cluster
+#: per code point (GB999), which ``list`` gives without the regex.
+_JOINING = regex.compile(
+    r"[\r\p{GCB=Extend}\p{GCB=ZWJ}\p{GCB=SpacingMark}\p{GCB=Prepend}\p{GCB=Regional_Indicator}"
+    rf"\p{{GCB=L}}\p{{GCB=V}}\p{{GCB=T}}\p{{GCB=LV}}\p{{GCB=LVT}}{_DETACHED_MARKS}]"
+)
+
+
+def _one_per_code_point(text: str) -> bool:
+    """Whether every code point of ``text`` is a grapheme cluster of its own (see ``_JOINING``)."""
+    if text.isascii():
+        return "\r" not in text
+    return _JOINING.search(text) is None
+
+
 def graphemes(text: str) -> list[str]:
     """The grapheme clusters of ``text`` (``"".join`` gives ``text`` back).
 
     Extended grapheme clusters (UAX #29), with the few detached spacing vowel signs (Myanmar
     "ာ") kept on their syllable.
     """
+    if _one_per_code_point(text):
+        return list(text)
     return _CLUSTER.findall(text)
 
 
+@lru_cache(maxsize=65536)
+def cluster_tuple(text: str) -> tuple[str, ...]:
+    """:func:`graphemes` as a tuple, cached: for texts segmented again and again (words, originals)."""
+    return tuple(graphemes(text))
+
+
+@lru_cache(maxsize=65536)
 def _unit_kind(cluster: str) -> str:
     """'sep', 'char' (one unit per cluster), 'run' (unspaced script run) or 'word'."""
     if not _WORDLIKE.match(cluster):
@@ -105,8 +134,65 @@ def segment(text: str) -> list[Span]:
     return list(_segment_cached(text))
 
 
+#: Separator runs (code points that are not a letter, digit or mark), for texts of one cluster
+#: per code point, where the pieces between them are exactly the word runs; ASCII needs no regex.
+_SEPARATORS = regex.compile(r"([^\p{L}\p{N}\p{M}]+)")
+_ASCII_SEPARATORS = re.compile(r"([^A-Za-z0-9]+)")
+
+
+def simple_runs(text: str) -> list[tuple[str, bool]] | None:
+    """(piece, is_word_run) pieces of ``text`` when every code point is a cluster of its own, else None.
+
+    Then a cluster is a word cluster exactly when its code point is a letter, digit or mark,
+    and a joiner (ZWNJ, ZWJ) cannot occur (both join clusters), so the word runs of
+    :func:`word_runs` are the pieces between separator runs.
+    """
+    if text.isascii():
+        if "\r" in text:
+            return None
+        parts = _ASCII_SEPARATORS.split(text)
+    elif _JOINING.search(text) is None:
+        parts = _SEPARATORS.split(text)
+    else:
+        return None
+    return [(piece, not i & 1) for i, piece in enumerate(parts) if piece]
+
+
+_ASCII_WORD_CHAR = re.compile(r"[A-Za-z0-9]")
+_WORD_CHAR = regex.compile(r"[\p{L}\p{N}\p{M}]")
+
+
+def has_word(text: str) -> bool:
+    """Whether :func:`segment` finds a word span in ``text`` (without building the spans when it can)."""
+    if text.isascii():
+        return _ASCII_WORD_CHAR.search(text) is not None  # every ASCII code point is a cluster (CR LF is no word)
+    if _JOINING.search(text) is None:
+        return _WORD_CHAR.search(text) is not None
+    return any(span.is_word for span in _segment_cached(text))
+
+
 @lru_cache(maxsize=65536)
 def _segment_cached(text: str) -> tuple[Span, ...]:
+    if "\u200c" in text or "\u200d" in text:
+        return _segment_joiners(text)
+    if text.isascii() and "\r" not in text:  # ASCII words are all of one kind: spans are the word runs
+        return tuple(Span(piece, is_word) for piece, is_word in simple_runs(text) or ())
+    # no joiner: a span is a maximal run of clusters of one kind ("char" clusters stand alone)
+    clusters = graphemes(text)
+    spans: list[Span] = []
+    pos = 0
+    for kind, group in groupby(map(_unit_kind, clusters)):
+        size = len(list(group))
+        if kind == "char":
+            spans.extend(Span(cluster, True) for cluster in clusters[pos : pos + size])
+        else:
+            spans.append(Span("".join(clusters[pos : pos + size]), kind != "sep"))
+        pos += size
+    return tuple(spans)
+
+
+def _segment_joiners(text: str) -> tuple[Span, ...]:
+    """:func:`segment` cluster by cluster, for texts with ZWNJ / ZWJ (a joiner takes its word's kind)."""
     spans: list[Span] = []
     current: list[str] = []
     current_kind = "sep"
@@ -137,14 +223,20 @@ def word_runs(text: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
 
 @lru_cache(maxsize=65536)
 def _word_runs_cached(text: str) -> tuple[tuple[tuple[str, ...], bool], ...]:
-    runs: list[tuple[list[str], bool]] = []
-    for span in _segment_cached(text):
-        clusters = graphemes(span.text)
-        if runs and span.is_word and runs[-1][1]:
-            runs[-1][0].extend(clusters)
+    simple = simple_runs(text)
+    if simple is not None:
+        return tuple((tuple(piece), is_word) for piece, is_word in simple)
+    runs: list[tuple[tuple[str, ...], bool]] = []
+    for is_word, group in groupby(_segment_cached(text), key=_is_word):
+        if is_word:  # adjacent word spans make one run
+            runs.append((tuple(chain.from_iterable(cluster_tuple(span.text) for span in group)), True))
         else:
-            runs.append((clusters, span.is_word))
-    return tuple((tuple(clusters), is_word) for clusters, is_word in runs)
+            runs.extend((cluster_tuple(span.text), False) for span in group)
+    return tuple(runs)
+
+
+def _is_word(span: Span) -> bool:
+    return span.is_word
 
 
 def word_indices(spans: list[Span]) -> list[int]:

@@ -65,6 +65,8 @@ def _cut_possible(mid_before: Sequence[str], mid_after: Sequence[str]) -> bool:
     texts differ only inside their changed middles; when no such pair exists the (costly)
     alignment cannot add anything and is skipped.
     """
+    if not any(cluster_signature(cluster)[1] for cluster in set(mid_before)):
+        return False  # no marked cluster in the changed middle of the input
     count_before, count_after = Counter(mid_before), Counter(mid_after)
     for marked, number in count_before.items():
         if count_after[marked] >= number:
@@ -153,11 +155,13 @@ def split_clusters(original: str, perturbed: str, *, rewrites_marks: bool = Fals
     next consonant) passes; recipes here edit whole clusters, so they cannot produce it.
     """
     out = graphemes(perturbed)
-    bad = [c for c in out if _starts_with_mark(c)]
+    ascii_out = perturbed.isascii()
+    bad = [] if ascii_out else [c for c in out if _starts_with_mark(c)]  # no ASCII code point is a mark
     if rewrites_marks:
         return bad
     before, known = _folded_original(original)
-    after = list(map(_fold, out))
+    # an ASCII cluster folds to its lower case (no dotted I, nothing to normalise)
+    after = [c.lower() for c in out] if ascii_out else list(map(_fold, out))
     # align the changed middle exactly when small; long texts (QA contexts) by diff windows
     start = 0
     while start < min(len(before), len(after)) and before[start] == after[start]:
