@@ -7,19 +7,22 @@ Same model, same weights, same items, same thread count, sequential runs in one 
 (b) the XTREME reference loop (``third_party/run_classify.py``): fp32, every input padded
     to 128 tokens, batch 8, file order, ``torch.no_grad``;
 (c) ``transformers.pipeline("text-classification")`` with ``batch_size=8``;
-(a') with ``--bf16``: our runner with bf16 weights (not equal numerics: agreement printed).
+(a') with ``--bf16``: our runner with bf16 weights (not equal numerics: agreement printed);
+(a'') with ``--int8``: our runner as ``score --dtype int8`` runs it, dynamic int8 linear layers
+    (CPU only; not equal numerics: agreement with (a) printed).
 
 The model is the built-in multilingual-e5-small encoder with a randomly initialised
 3-way classification head (seeded): speed does not depend on what the head learned. All
 three use the same model object (SDPA attention), so the ratios measure the loop, not
 the attention kernel. Items: the first N XNLI Swahili test pairs from the data folder.
 
-    python benchmarks/bench_score.py --data-dir ../shared/xtremer-data --n 500 --rounds 3 --bf16
+    python benchmarks/bench_score.py --data-dir ../shared/xtremer-data --n 500 --rounds 3 --bf16 --int8
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import tempfile
 import time
@@ -34,6 +37,8 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--device", default="auto")
     p.add_argument("--rounds", type=int, default=3, help="timed rounds per method (the fastest counts)")
     p.add_argument("--bf16", action="store_true", help="also time our runner with bf16 weights")
+    p.add_argument("--int8", action="store_true", help="also time our runner with dynamic int8 linear layers (CPU)")
+    p.add_argument("--token-budget", type=int, default=None, help="our runner's token budget per batch (default: RunSettings')")
     p.add_argument("--model", default="builtin:me5-small")
     p.add_argument("--seed", type=int, default=0, help="seed of the random classification head")
     return p.parse_args()
@@ -49,7 +54,7 @@ def main() -> None:
     from xtremer_robust.data import load_task_data
     from xtremer_robust.models import load_model, resolve_model
     from xtremer_robust.runner.cache import PredictionCache
-    from xtremer_robust.runner.engine import RunSettings, pick_device
+    from xtremer_robust.runner.engine import RunSettings, pick_device, quantize_int8
     from xtremer_robust.runner.predict import predict_items
     from xtremer_robust.tasks import get_task
 
@@ -87,6 +92,8 @@ def main() -> None:
     def ours() -> list[str]:
         with tempfile.TemporaryDirectory() as tmp, PredictionCache(Path(tmp) / "c.sqlite") as cache:
             settings = RunSettings(device=device)
+            if args.token_budget:
+                settings.cpu_token_budget = settings.gpu_token_budget = args.token_budget
             preds, computed = predict_items(loaded, items, cache=cache, settings=settings, device=device)
             assert computed == len(set(map(id, items)))  # every item was computed
             return preds
@@ -99,9 +106,21 @@ def main() -> None:
         finally:
             model.to(torch.float32)
 
+    # (a'') our runner with dynamic int8 linear layers (a quantized copy; (b), (c), (a) keep fp32)
+    quantized = quantize_int8(copy.deepcopy(model)) if args.int8 else None
+
+    def ours_int8() -> list[str]:
+        loaded.model = quantized
+        try:
+            return ours()
+        finally:
+            loaded.model = model
+
     methods = {"(b) XTREME loop": reference, "(c) pipeline": with_pipeline, "(a) ours": ours}
     if args.bf16:
         methods["(a') ours, bf16"] = ours_bf16
+    if args.int8:
+        methods["(a'') ours, int8"] = ours_int8
     all_items = items
     for fn in methods.values():  # warm-up on 16 items
         items = all_items[:16]

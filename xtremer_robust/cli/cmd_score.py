@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
         limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Score a fixed seeded sample of N items of each set (chosen by a hash of the item id, as build-subsets --limit; the same ids in every language)."),
         out: Path = typer.Option(Path("score-out"), "--out", help="Output folder (results.json, items/, xtreme/)."),
         batch_size: str = typer.Option("auto", "--batch-size", help="'auto' (token budget, halves on out-of-memory) or items per batch."),
-        dtype: str = typer.Option("auto", "--dtype", help="auto|fp32|bf16|fp16 (auto: bf16/fp16 on GPU, fp32 on CPU)."),
+        dtype: str = typer.Option("auto", "--dtype", help="auto|fp32|bf16|fp16|int8 (auto: bf16/fp16 on GPU, fp32 on CPU; int8: dynamic int8 linear layers, CPU only)."),
         device: str = typer.Option("auto", "--device", help="auto|cpu|cuda|cuda:N."),
         compile_model: bool = typer.Option(False, "--compile", help="torch.compile the model (pays off on long GPU runs)."),
         shard: Optional[str] = typer.Option(None, "--shard", help="i/n: score only shard i of n (merge with merge-shards)."),

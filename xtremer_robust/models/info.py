@@ -50,8 +50,16 @@ class ModelInfo:
 
     @property
     def cache_key(self) -> str:
-        """Model part of every prediction-cache key: weights and tokenizer, not the name."""
-        return hashlib.sha256(f"{self.weights_sha256}:{self.tokenizer_sha256}".encode()).hexdigest()
+        """Model part of every prediction-cache key: weights, tokenizer and the dtype run, not the name.
+
+        fp32 (or an unset dtype) keeps the plain weights-and-tokenizer key; any other dtype
+        (bf16, fp16, int8) is part of the key, because reduced precision changes predictions:
+        an int8 or bf16 prediction is never read back as an fp32 one, nor the reverse.
+        """
+        base = f"{self.weights_sha256}:{self.tokenizer_sha256}"
+        if self.dtype not in (None, "float32"):
+            base += f":{self.dtype}"
+        return hashlib.sha256(base.encode()).hexdigest()
 
     def to_results(self) -> dict[str, Any]:
         """The ``model`` object of results.json."""

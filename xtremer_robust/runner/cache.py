@@ -4,8 +4,9 @@ One SQLite file in WAL mode; every batch of predictions is one transaction, so a
 stopped by Ctrl-C or ``kill -9`` loses at most the batch in flight and never leaves a
 half-written row. Keys are (model key, head key, context key, item content hash):
 
-- model key: sha256 of the weights and tokenizer hashes (a renamed copy of a checkpoint
-  shares its cache; a retrained one does not);
+- model key: sha256 of the weights and tokenizer hashes, plus the dtype unless it is fp32
+  (a renamed copy of a checkpoint shares its cache; a retrained one, or the same one run
+  in bf16 or int8, does not);
 - head key: the family and every setting that changes a prediction (QA windowing...);
 - context key: what else the prediction depends on (the candidate pool of a retrieval set);
 - content hash: :func:`xtremer_robust.data.records.content_hash` of the item, so a perturbed

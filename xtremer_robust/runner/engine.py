@@ -17,7 +17,7 @@ import numpy as np
 
 from xtremer_robust.errors import ConfigError
 
-__all__ = ["Feature", "RunSettings", "pick_device", "pick_dtype", "run_features", "collate", "plan_batches"]
+__all__ = ["Feature", "RunSettings", "pick_device", "pick_dtype", "dtype_name", "quantize_int8", "run_features", "collate", "plan_batches"]
 
 
 @dataclass
@@ -38,9 +38,10 @@ class RunSettings:
     dtype: str = "auto"
     batch_size: str | int = "auto"
     compile: bool = False
-    #: Token budget per batch under "auto" (halved on out-of-memory). CPU runs gain little
-    #: beyond a few thousand tokens; GPUs much more.
-    cpu_token_budget: int = 8192
+    #: Token budget per batch under "auto" (halved on out-of-memory). On CPU, 2,048 measured
+    #: fastest (docs/scoring.md, Speed): larger batches cost more per token (cache misses)
+    #: and pad more; GPUs gain from much larger ones.
+    cpu_token_budget: int = 2048
     gpu_token_budget: int = 131072
     max_batch_items: int = 512
     stats: dict[str, Any] = field(default_factory=dict)
@@ -61,19 +62,41 @@ def pick_device(requested: str = "auto") -> str:
 
 
 def pick_dtype(requested: str, device: str) -> Any:
-    """``auto``: bf16 on GPUs that support it, else fp16 on GPU, fp32 on CPU (bf16 matmuls are slow on most CPUs)."""
+    """The dtype to load weights in. ``auto``: bf16 on GPUs that support it, else fp16 on GPU,
+    fp32 on CPU (bf16 matmuls are slow on most CPUs). ``int8`` loads fp32 weights, which
+    :func:`quantize_int8` then converts (CPU only)."""
     import torch
 
-    names = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+    names = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16, "int8": torch.float32}
     if requested == "auto":
         if device.startswith("cuda"):
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
         return torch.float32
     if requested not in names:
-        raise ConfigError(f"--dtype: expected one of auto, fp32, bf16, fp16; got '{requested}'.")
+        raise ConfigError(f"--dtype: expected one of auto, fp32, bf16, fp16, int8; got '{requested}'.")
     if requested == "fp16" and device == "cpu":
-        raise ConfigError("--dtype fp16 is not supported on CPU; use fp32 or bf16.")
+        raise ConfigError("--dtype fp16 is not supported on CPU; use fp32, bf16 or int8.")
+    if requested == "int8" and device != "cpu":
+        raise ConfigError(f"--dtype int8 (dynamic int8 quantization of the linear layers) runs on CPU only; on '{device}' use bf16 or fp16.")
     return names[requested]
+
+
+def dtype_name(requested: str, torch_dtype: Any) -> str:
+    """What results.json records as ``model.dtype`` (and the cache key includes): ``int8`` or the torch dtype."""
+    return "int8" if requested == "int8" else str(torch_dtype).removeprefix("torch.")
+
+
+def quantize_int8(model: Any) -> Any:
+    """Dynamic int8 quantization of every ``nn.Linear`` (weights int8 per tensor, activations
+    quantized on the fly); embeddings, layer norms and attention stay fp32. CPU only."""
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def _pad_to(values: list[list[int]], width: int, pad: int) -> list[list[int]]:

@@ -22,7 +22,7 @@ from xtremer_robust.models import HEADS, LoadedModel, ModelInfo, load_model, res
 from xtremer_robust.models.paths import cache_root
 from xtremer_robust.runner.cache import PredictionCache
 from xtremer_robust.runner.cells import CLEAN, CellPlan
-from xtremer_robust.runner.engine import RunSettings, pick_device, pick_dtype
+from xtremer_robust.runner.engine import RunSettings, dtype_name, pick_device, pick_dtype, quantize_int8
 from xtremer_robust.runner.outputs import items_relpath, write_items, write_results
 from xtremer_robust.runner.predict import predict_items
 from xtremer_robust.runner.retrieval import predict_retrieval
@@ -141,6 +141,8 @@ def _load_heads(plans: Sequence[CellPlan], info: ModelInfo, options: ScoreOption
             reporter.note(f"skipping {plan.task.name}: the model has no head for it")
             continue
         model.model.to(device)
+        if options.settings.dtype == "int8":
+            model.model = quantize_int8(model.model)
         if options.settings.compile:
             model.model = torch.compile(model.model, dynamic=True)
         loaded[family if family not in ("pair_classification", "tagging") else f"{family}:{plan.task.name}"] = model
@@ -162,7 +164,7 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
     info = resolve_model(options.model_id, revision=options.revision, trust_remote_code=options.trust_remote_code)
     device = pick_device(options.settings.device)
     torch_dtype = pick_dtype(options.settings.dtype, device)
-    info.dtype = str(torch_dtype).removeprefix("torch.")
+    info.dtype = dtype_name(options.settings.dtype, torch_dtype)
     loaded, skipped = _load_heads(plans, info, options, torch_dtype, device, reporter)
     plans = [p for p in plans if _model_for(loaded, p) is not None]
     if not plans:
