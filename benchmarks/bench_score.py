@@ -98,13 +98,16 @@ def main() -> None:
             assert computed == len(set(map(id, items)))  # every item was computed
             return preds
 
-    # (a') our runner in bf16 (CPUs with avx512_bf16/AMX, or any GPU); (b) and (c) stay fp32
+    # (a') our runner in bf16 (CPUs with avx512_bf16/AMX, or any GPU) on a bf16 copy: (b), (c)
+    # and (a) keep the original fp32 weights (a bf16 round trip of the shared model would round them)
+    in_bf16 = copy.deepcopy(model).to(torch.bfloat16) if args.bf16 else None
+
     def ours_bf16() -> list[str]:
-        model.to(torch.bfloat16)
+        loaded.model = in_bf16
         try:
             return ours()
         finally:
-            model.to(torch.float32)
+            loaded.model = model
 
     # (a'') our runner with dynamic int8 linear layers (a quantized copy; (b), (c), (a) keep fp32)
     quantized = quantize_int8(copy.deepcopy(model)) if args.int8 else None

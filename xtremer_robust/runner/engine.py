@@ -87,16 +87,22 @@ def dtype_name(requested: str, torch_dtype: Any) -> str:
 
 
 def quantize_int8(model: Any) -> Any:
-    """Dynamic int8 quantization of every ``nn.Linear`` (weights int8 per tensor, activations
-    quantized on the fly); embeddings, layer norms and attention stay fp32. CPU only."""
+    """Dynamic int8 quantization of every ``nn.Linear``; embeddings, layer norms and attention stay fp32. CPU only.
+
+    Weights are int8 per output channel (closer to fp32 than one scale per matrix at the
+    same speed: 90% against 83% argmax agreement on the benchmark); activations are
+    quantized on the fly with one scale per batch tensor, so a prediction can depend
+    slightly on which items share its batch.
+    """
     import warnings
 
     import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8)
 
 
 def _pad_to(values: list[list[int]], width: int, pad: int) -> list[list[int]]:
