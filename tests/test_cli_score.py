@@ -130,3 +130,21 @@ def test_unlabelled_sets_get_predictions_but_no_score(xnli_model: Path, tmp_path
     assert unlabelled["score"] is None and unlabelled["n"] == 3
     assert (tmp_path / "out" / "xtreme" / "xnli" / "test-sw.tsv").read_text().count("\n") == 3
     assert set(read_score_run(tmp_path / "out").cells) == {("xnli", "en", "test", "clean")}
+
+
+def test_score_submit_writes_a_submission_that_validates(xnli_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _score(str(xnli_model), "--tasks", "xnli", "--langs", "sw", "--data-dir", str(TINY_DATA), "--out", str(out),
+                    "--cache", str(tmp_path / "c.sqlite"), "--submit")
+    assert result.exit_code == 0, result.output
+    submission = out / "submission.json"
+    assert json.loads(submission.read_text())["cells"][0]["task"] == "xnli"
+    checked = runner.invoke(app, ["validate", str(submission)])
+    assert checked.exit_code == 0 and "valid" in checked.output, checked.output
+
+
+def test_submit_with_a_shard_is_refused_before_any_work(xnli_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _score(str(xnli_model), "--tasks", "xnli", "--data-dir", str(TINY_DATA), "--out", str(out), "--shard", "0/2", "--submit")
+    assert result.exit_code == 2 and "merge-shards" in result.output
+    assert not out.exists()

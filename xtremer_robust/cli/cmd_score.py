@@ -68,6 +68,7 @@ def register(app: typer.Typer) -> None:
         shard: Optional[str] = typer.Option(None, "--shard", help="i/n: score only shard i of n (merge with merge-shards)."),
         trust_remote_code: bool = typer.Option(False, "--trust-remote-code", help="Allow the checkpoint's own Python code to run."),
         cache: Optional[Path] = typer.Option(None, "--cache", help="Prediction cache file (default: the user cache)."),
+        submit: bool = typer.Option(False, "--submit", help="Also write OUT/submission.json (CIs, gaps, tests, aggregates; as `xtremer-robust submit OUT`)."),
     ) -> None:
         """Score a model on the clean sets or on every subset; write results.json, per-item files and the XTREME layout."""
         from xtremer_robust.runner import RunSettings, ScoreOptions, parse_shard, plan_cells, score_cells
@@ -78,6 +79,8 @@ def register(app: typer.Typer) -> None:
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()
+        if submit and shard is not None:
+            raise ConfigError("--submit with --shard: a shard is not a whole run; merge the shards with merge-shards, then run `xtremer-robust submit`")
         task_specs = parse_tasks(tasks)
         lang_list = _langs(langs)
         for lang in lang_list or ():
@@ -101,6 +104,12 @@ def register(app: typer.Typer) -> None:
             where = skip["task"] + (f"/{skip['language']}" if "language" in skip else "")
             console.print(f"[dim]skipped {where}: {skip['reason'].splitlines()[0][:160]}[/]")
         console.print(f"wrote {result.results_path}")
+        if submit:
+            from xtremer_robust.report.submission import build_submission
+
+            target = out / "submission.json"
+            sub = build_submission(out, out=target, subsets_dir=subsets)
+            console.print(f"wrote {target} ({len(sub['cells'])} cells, {len(sub['gaps'])} gaps)")
 
     @app.command("merge-shards")
     @handle_errors
