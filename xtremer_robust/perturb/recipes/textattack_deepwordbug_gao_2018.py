@@ -15,7 +15,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.adapters_runtime import import_textattack, seeded_globals
+from xtremer_robust.perturb.recipes._textattack_common import textattack_candidates
 from xtremer_robust.perturb.library_adapter import LibraryWordRecipe
 
 #: The four transformations of TextAttack's DeepWordBug recipe, in its order.
@@ -35,7 +35,5 @@ class TextAttackDeepWordBug(LibraryWordRecipe):
     rate: float = 0.1  # probability that each word run is edited
 
     def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
-        module = import_textattack()
         name = TRANSFORMATIONS[int(rng.integers(len(TRANSFORMATIONS)))]  # one edit type per draw
-        with seeded_globals(rng):
-            return list(getattr(module, name)(random_one=True)._get_replacement_words(word))
+        return textattack_candidates(name, word, rng)

@@ -18,7 +18,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from xtremer_robust.perturb.adapters_runtime import import_textattack, seeded_globals
+from xtremer_robust.perturb.recipes._textattack_common import textattack_candidates
 from xtremer_robust.perturb.library_adapter import LibraryWordRecipe
 
 
@@ -30,6 +30,4 @@ class TextAttackCharacterInsertion(LibraryWordRecipe):
     rate: float = 0.1  # probability that each word run is transformed (TextAttack: pct_words_to_swap)
 
     def propose(self, word: str, *, lang: str, rng: np.random.Generator) -> list[str]:
-        transformation = import_textattack().WordSwapRandomCharacterInsertion(random_one=True)
-        with seeded_globals(rng):
-            return list(transformation._get_replacement_words(word))
+        return textattack_candidates("WordSwapRandomCharacterInsertion", word, rng)
