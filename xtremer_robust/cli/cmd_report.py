@@ -13,7 +13,7 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from xtremer_robust.cli.common import console, handle_errors
+from xtremer_robust.cli.common import console, handle_errors, say, styled
 
 _RESAMPLES_HELP = "Bootstrap resamples (and permutations) per cell; 10,000 or more for reported numbers."
 
@@ -72,7 +72,7 @@ def validate(
 
     report = validate_submission(file, check_items=not no_items)
     items = "sidecar not checked" if report.n_items is None else f"{report.n_items} items match the sidecar hash and scores"
-    console.print(f"[green]valid[/]: {file} ({report.n_cells} cells, {report.n_gaps} gaps, {report.n_aggregates} aggregates; {items})")
+    say(styled("valid", "green"), f": {file} ({report.n_cells} cells, {report.n_gaps} gaps, {report.n_aggregates} aggregates; {items})")
 
 
 def _compare_table(title: str, rows: list[dict[str, Any]], kind: str) -> Table:
@@ -145,7 +145,7 @@ def leaderboard(
                 tier_table.add_row(*row)
             console.print(tier_table)
         for path, message in board.rejected:
-            console.print(f"[yellow]rejected[/] {path.name}: {message}", soft_wrap=True)
+            say(styled("rejected", "yellow"), f" {path.name}: {message}")
     if out is not None:
         from xtremer_robust.report.publish import write_leaderboard
 

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from xtremer_robust.cli.common import DataDirOption, console, handle_errors, resolve_data_dir
+from xtremer_robust.cli.common import DataDirOption, console, handle_errors, resolve_data_dir, say, styled
 from xtremer_robust.errors import ConfigError
 
 BUILTIN_NOTE = "builtin:me5-small: weights are 4-bit (Q4_0) values expanded to floats, not the original checkpoint."
@@ -102,7 +102,7 @@ def register(app: typer.Typer) -> None:
         console.print(_summary(result, f"xtremer-robust score: {model_id}"))
         for skip in result.skipped:
             where = skip["task"] + (f"/{skip['language']}" if "language" in skip else "")
-            console.print(f"[dim]skipped {where}: {skip['reason'].splitlines()[0][:160]}[/]")
+            say(styled(f"skipped {where}: {(skip['reason'].splitlines() or [''])[0][:160]}", "dim"))
         console.print(f"wrote {result.results_path}")
         if submit:
             from xtremer_robust.report.submission import build_submission

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir
+from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir, say, styled
 from xtremer_robust.errors import ConfigError, SchemaError
 
 DEFAULT_OUT = Path("subsets-build")
@@ -53,9 +53,9 @@ def build_subsets_command(
             problems += compare_with_reference(out, reference)
         if problems:
             for problem in problems:
-                err_console.print(f"[bold red]mismatch:[/] {problem}")
+                say(styled("mismatch:", "bold red"), " ", problem, stderr=True)
             raise SchemaError(f"{len(problems)} file(s) under {out} do not match their manifests or index")
-        console.print(f"[green]verified[/]: every subset under {out} matches its manifest and the index")
+        say(styled("verified", "green"), f": every subset under {out} matches its manifest and the index")
         return
     if reference is not None:
         raise ConfigError("--reference only makes sense with --verify")
@@ -68,12 +68,12 @@ def build_subsets_command(
         limit=limit, workers=workers, generalized=generalized, console=err_console,
     )
     for name, reason in report.skipped_variants.items():
-        console.print(f"[yellow]skipped variant[/] {name}: {reason}")
+        say(styled("skipped variant", "yellow"), f" {name}: {reason}")
     grouped: dict[tuple[str, str, str], list[str]] = {}
     for missing in report.missing:
         grouped.setdefault((missing.task, missing.split, missing.reason), []).append(missing.language)
     for (task, split, reason), languages in grouped.items():
-        console.print(f"[yellow]skipped[/] {task} {split} ({', '.join(languages)}): {reason}")
+        say(styled("skipped", "yellow"), f" {task} {split} ({', '.join(languages)}): {reason}")
     if not report.results and not report.missing:
         console.print("[yellow]nothing to build[/]: none of the chosen tasks has the chosen languages")
     if attack is not None:
@@ -86,7 +86,7 @@ def build_subsets_command(
             console.print(f"attack {key}: success rate {summary['attack_success_rate']:.3f} over "
                           f"{summary['n_attacked']} items, {summary['queries_per_item']:.1f} queries per item")
         for key, reason in adv.skipped.items():
-            console.print(f"[yellow]attack skipped[/] {key}: {reason}")
+            say(styled("attack skipped", "yellow"), f" {key}: {reason}")
     console.print(
         f"{report.count('built')} subsets built, {report.count('resumed')} already complete, "
         f"{len({(m.task, m.language) for m in report.missing})} sets missing; index {out / 'index.json'} "

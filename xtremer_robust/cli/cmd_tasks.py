@@ -9,8 +9,9 @@ from typing import Any, Callable, Optional
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
-from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir
+from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir, styled
 from xtremer_robust.data.loader import SetStatus, scan_sets
 from xtremer_robust.errors import DataError
 from xtremer_robust.languages import all_languages
@@ -90,12 +91,12 @@ def _summary_table(document: dict[str, Any]) -> Table:
     return table
 
 
-def _cell(status: dict[str, Any] | None) -> str:
+def _cell(status: dict[str, Any] | None) -> str | Text:
     if status is None:
         return ""
     if status["state"] == "ok":
         return str(status["count"])
-    return f"[{_STATE_STYLE[status['state']]}]{status['state']}[/]"
+    return styled(status["state"], _STATE_STYLE[status["state"]])
 
 
 def _sets_table(task: dict[str, Any]) -> tuple[Table, list[str]]:
@@ -130,7 +131,7 @@ def _render(document: dict[str, Any]) -> None:
         table, notes = _sets_table(task)
         console.print(table)
         for note in notes:
-            console.print(f"  {note}", markup=False, soft_wrap=True)
+            console.print(f"  {note}", soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -150,7 +151,7 @@ def register(app: typer.Typer) -> None:
         # Reading every set of a full folder takes seconds: show which task is being read (stderr,
         # transient, so --json output on stdout stays one clean document).
         with Progress(
-            TextColumn("reading"), BarColumn(), TextColumn("{task.description}"), console=err_console, transient=True
+            TextColumn("reading", markup=False), BarColumn(), TextColumn("{task.description}", markup=False), console=err_console, transient=True
         ) as progress:
             bar = progress.add_task("", total=len(specs) if folder is not None else 0)
 

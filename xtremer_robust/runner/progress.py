@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 __all__ = ["RichReporter"]
@@ -41,7 +43,7 @@ class RichReporter:
                 self.progress.advance(self._cells)
         self._started = True
         label = f"{plan.task.name}/{plan.language}/{plan.variant}"
-        self.progress.update(self._cells, description=f"cells  [bold]{label}[/]")
+        self.progress.update(self._cells, description=f"cells  {escape(label)}")
         self._items = self.progress.add_task("  items", total=n_items)
 
     def advance(self, n: int) -> None:
@@ -49,7 +51,7 @@ class RichReporter:
             self.progress.advance(self._items, n)
 
     def note(self, message: str) -> None:
-        self.console.print(f"[yellow]{message}[/]")
+        self.console.print(Text(message, style="yellow"))
 
     def finish(self) -> None:
         if self._cells is not None:
