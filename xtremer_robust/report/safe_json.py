@@ -2,10 +2,11 @@
 
 Submissions and results files arrive from other people's machines. Before any schema check,
 this module refuses what could hurt the reader itself: files larger than a cap (checked on
-the file size, before a byte is parsed), nesting deeper than a cap (a pre-scan, so that the
-parser never recurses into a "billion brackets" file), ``NaN``/``Infinity`` (not JSON, and
-they poison every comparison), duplicate keys (the JSON RFC leaves them undefined; two
-readers could see two different files), huge integers, invalid UTF-8, and paths that leave
+the file size, before a byte is parsed), nesting deeper than a cap (the C parser stops at
+the recursion limit and one walk of the parsed value enforces the cap: parsing and checks
+are linear in the file size), ``NaN``/``Infinity`` and numbers beyond a double such as
+``1e309`` (not finite, and they poison every comparison), lone surrogates, duplicate keys
+(the JSON RFC leaves them undefined; two readers could see two different files), huge integers, invalid UTF-8, and paths that leave
 the folder they belong to. Nothing is ever executed or unpickled: the only parser is
 :func:`json.loads`.
 """
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 import re
+import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
@@ -42,8 +45,11 @@ MAX_SIDECAR_BYTES = 2 * 1024 * 1024 * 1024
 #: One per-item line (a prediction and a few statistics) is far below this.
 MAX_LINE_BYTES = 1024 * 1024
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+#: A sidecar compresses about 5-10x; allow up to this ratio (and at least MIN_RATIO_BYTES)
+#: before calling a file a gzip bomb, so a file of newlines is refused after a bounded read.
+MAX_GZIP_RATIO = 200
+MIN_RATIO_BYTES = 64 * 1024 * 1024
+_LINE = re.compile(rb"[^\n]+")
 
 
 def _reject_constant(name: str) -> Any:
@@ -51,6 +57,13 @@ def _reject_constant(name: str) -> Any:
         f"the file contains the non-JSON constant {name}; scores and statistics must be finite numbers "
         "(write null where a value is undefined)"
     )
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise SchemaError(f"the number {text[:40]} is too large to be a finite double; every number must be finite")
+    return value
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -62,23 +75,50 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
-def _check_depth(text: str, max_depth: int, where: str) -> None:
-    """Reject nesting deeper than ``max_depth`` without recursing (strings are skipped first)."""
-    depth = 0
-    for match in _BRACKET.finditer(_STRING.sub('""', text)):
-        if match.group() in "[{":
-            depth += 1
-            if depth > max_depth:
-                raise SchemaError(f"{where}: nesting deeper than {max_depth} levels; a submission nests about 6")
+def _check_tree(value: Any, max_depth: int, where: str) -> None:
+    """Depth and Unicode of a parsed value, iteratively (one visit per node: linear time).
+
+    The parser itself (C, linear) stops at Python's recursion limit; this walk enforces the
+    smaller ``max_depth`` and refuses strings that hold lone surrogates (``"\\ud800"``
+    escapes), which are not Unicode text and break every writer downstream.
+    """
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Any = node.values()
+            for key in node:
+                _check_text(key, where)
+        elif isinstance(node, list):
+            children = node
         else:
-            depth -= 1
+            if isinstance(node, str):
+                _check_text(node, where)
+            continue
+        if depth > max_depth:
+            raise SchemaError(f"{where}: nesting deeper than {max_depth} levels; a submission nests about 6")
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, str)))
+
+
+def _check_text(text: str, where: str) -> None:
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SchemaError(
+            f"{where}: a string holds a lone surrogate (U+{ord(text[exc.start]):04X}), which is not Unicode text; "
+            "write the character itself, or a valid surrogate pair"
+        ) from None
 
 
 def loads_strict(text: str, *, where: str = "JSON", max_depth: int = MAX_DEPTH) -> Any:
-    """Parse ``text`` as strict JSON: no NaN/Infinity, no duplicate keys, bounded depth."""
-    _check_depth(text, max_depth, where)
+    """Parse ``text`` as strict JSON in linear time: finite numbers only, no duplicate keys,
+    bounded depth, valid Unicode strings."""
     try:
-        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicates)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates
+        )
     except SchemaError as exc:
         raise SchemaError(f"{where}: {exc}") from None
     except ValueError as exc:  # JSONDecodeError, and int() beyond Python's digit limit
@@ -86,7 +126,9 @@ def loads_strict(text: str, *, where: str = "JSON", max_depth: int = MAX_DEPTH) 
             raise SchemaError(f"{where}: not valid JSON here: an integer with thousands of digits; no field needs one") from None
         raise SchemaError(f"{where}: not valid JSON ({exc})") from None
     except RecursionError:
-        raise SchemaError(f"{where}: nesting too deep to parse") from None
+        raise SchemaError(f"{where}: nesting deeper than {max_depth} levels; refusing to parse it") from None
+    _check_tree(value, max_depth, where)
+    return value
 
 
 def load_json_file(path: str | Path, *, max_bytes: int | None = None, max_depth: int = MAX_DEPTH) -> Any:
@@ -115,27 +157,56 @@ def load_json_file(path: str | Path, *, max_bytes: int | None = None, max_depth:
 def iter_jsonl_gz(path: Path, *, max_bytes: int | None = None, max_line: int | None = None) -> Iterator[tuple[int, Any]]:
     """Yield ``(line_number, object)`` from a gzipped JSON-lines file, with decompressed-size caps.
 
-    The caps default to :data:`MAX_SIDECAR_BYTES` and :data:`MAX_LINE_BYTES` (read at call time).
+    Decompresses in 1 MiB blocks and splits lines in C, so blank lines cost nothing per line.
+    Stops with a message when a line is longer than ``max_line``, or when the decompressed
+    size passes ``max_bytes`` or :data:`MAX_GZIP_RATIO` times the compressed size (at least
+    :data:`MIN_RATIO_BYTES`): a gzip bomb is refused after a bounded amount of work. The caps
+    default to :data:`MAX_SIDECAR_BYTES` and :data:`MAX_LINE_BYTES` (read at call time).
     """
     max_bytes = MAX_SIDECAR_BYTES if max_bytes is None else max_bytes
     max_line = MAX_LINE_BYTES if max_line is None else max_line
+    try:
+        compressed = path.stat().st_size
+    except OSError as exc:
+        raise SchemaError(f"{path}: cannot read it ({exc.strerror})") from None
+    limit = min(max_bytes, max(MIN_RATIO_BYTES, MAX_GZIP_RATIO * compressed))
     total = 0
+    newlines = 0  # newline bytes before the current block position
+    pending = b""
     try:
         with gzip.open(path, "rb") as handle:
-            for number, line in enumerate(iter(lambda: handle.readline(max_line + 1), b""), start=1):
-                total += len(line)
-                if len(line) > max_line:
-                    raise SchemaError(f"{path}, line {number}: longer than {max_line:,} bytes; refusing it")
-                if total > max_bytes:
-                    raise SchemaError(f"{path}: decompresses to over {max_bytes:,} bytes; refusing it")
-                if not line.strip():
-                    continue
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError:
-                    raise SchemaError(f"{path}, line {number}: not UTF-8 text") from None
-                yield number, loads_strict(text, where=f"{path}, line {number}", max_depth=8)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+            while True:
+                block = handle.read(1 << 20)
+                total += len(block)
+                if total > limit:
+                    ratio = "" if limit == max_bytes else f" ({MAX_GZIP_RATIO}x its compressed size)"
+                    raise SchemaError(f"{path}: decompresses to over {limit:,} bytes{ratio}; refusing it as a possible gzip bomb")
+                data = pending + block
+                if block:
+                    cut = data.rfind(b"\n") + 1
+                    data, pending = data[:cut], data[cut:]
+                    if len(pending) > max_line:
+                        where = newlines + data.count(b"\n") + 1
+                        raise SchemaError(f"{path}, line {where}: longer than {max_line:,} bytes; refusing it")
+                last = 0
+                for match in _LINE.finditer(data):  # non-empty lines only: empty ones are skipped in C
+                    newlines += data.count(b"\n", last, match.start())
+                    last = match.end()
+                    number = newlines + 1
+                    line = match.group()
+                    if len(line) > max_line:
+                        raise SchemaError(f"{path}, line {number}: longer than {max_line:,} bytes; refusing it")
+                    if not line.strip():
+                        raise SchemaError(f"{path}, line {number}: a line of only white space; each line must be one JSON object")
+                    try:
+                        text = line.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise SchemaError(f"{path}, line {number}: not UTF-8 text") from None
+                    yield number, loads_strict(text, where=f"{path}, line {number}", max_depth=8)
+                newlines += data.count(b"\n", last)
+                if not block:
+                    return
+    except (OSError, EOFError, zlib.error) as exc:
         raise SchemaError(f"{path}: not a readable gzip file ({exc})") from None
 
 
