@@ -141,7 +141,15 @@ def _shift_aggregate(doc: dict[str, Any]) -> None:
 
 
 def _bump_first_stat(obj: dict[str, Any]) -> None:
-    obj["stats"][0] += 1.0
+    """Change one statistic within its range (a count of gold entities + 1, or a 0/1 flipped)."""
+    if len(obj["stats"]) == 3:
+        obj["stats"][2] += 1.0
+    else:
+        obj["stats"][-1] = 1.0 - obj["stats"][-1]
+
+
+def _out_of_range_stat(obj: dict[str, Any]) -> None:
+    obj["stats"][0] = 0.7 if len(obj["stats"]) == 1 else -1.0
 
 
 #: (name, damage, expected message fragment)
@@ -188,6 +196,7 @@ CASES: list[tuple[str, Callable[[Path], None], str]] = [
      "non-JSON constant NaN"),
     ("sidecar item of an unknown cell", _replace_sidecar(_first_line(_set("task", "xcopa"))), "is not in the submission's cells"),
     ("sidecar stats changed", _replace_sidecar(_first_line(_bump_first_stat)), "its items in the sidecar give"),
+    ("sidecar stat out of its range", _replace_sidecar(_first_line(_out_of_range_stat)), "but it must be"),
     ("sidecar id of the wrong type", _replace_sidecar(_first_line(_set("id", {"nested": [1]}))), "id must be strings, got dict"),
     ("sidecar stats wrong width", _replace_sidecar(_first_line(_set("stats", [1.0, 2.0, 3.0, 4.0]))), "'stats' must be a list of"),
 ]

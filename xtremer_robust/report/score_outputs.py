@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from xtremer_robust.errors import SchemaError
+from xtremer_robust.report.item_stats import check_item_stats
 from xtremer_robust.report.safe_json import MAX_LINE_BYTES, load_json_file, loads_strict, safe_relative_path
 
 __all__ = ["RESULTS_SCHEMA", "CellItems", "ScoreRun", "read_score_run", "CellKey"]
@@ -66,7 +67,7 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_items(path: Path, n_stats: int) -> tuple[list[str], list[str], list[Any], np.ndarray]:
+def _read_items(path: Path, n_stats: int, stat_names: list[str] | None = None) -> tuple[list[str], list[str], list[Any], np.ndarray]:
     ids: list[str] = []
     hashes: list[str] = []
     preds: list[Any] = []
@@ -87,7 +88,9 @@ def _read_items(path: Path, n_stats: int) -> tuple[list[str], list[str], list[An
                 or len(stats) != n_stats
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in stats)
             ):
-                raise SchemaError(f"{where}: 'stats' must be a list of {n_stats} numbers, got {stats!r}")
+                raise SchemaError(f"{where}: 'stats' must be a list of {n_stats} numbers, got {str(stats)[:80]}")
+            if stat_names is not None:
+                check_item_stats(stat_names, stats, where=where)
             ids.append(str(obj["id"]))
             hashes.append(str(obj.get("content_hash") or ""))
             preds.append(obj.get("prediction"))
@@ -145,7 +148,7 @@ def read_score_run(root: str | Path) -> ScoreRun:
         expected_sha = record.get("items_sha256")
         if expected_sha and _sha256_file(items_path) != expected_sha:
             raise SchemaError(f"{where}: items file '{record['items_file']}' does not match its items_sha256")
-        ids, hashes, preds, stats = _read_items(items_path, len(record["stat_names"]))
+        ids, hashes, preds, stats = _read_items(items_path, len(record["stat_names"]), record["stat_names"])
         if len(ids) != record["n"]:
             raise SchemaError(f"{where}: n = {record['n']} but '{record['items_file']}' has {len(ids)} items")
         if not ids:

@@ -9,8 +9,8 @@ Layers, cheapest first, stopping at the first problem with a message that names 
    entry per cell;
 4. consistency: each gap equals clean minus perturbed; Holm/BH recomputed; every aggregate
    recomputed from the cells and gaps;
-5. the per-item sidecar: a path that stays in the submission's folder, its sha256, and every
-   cell's score recomputed from its items.
+5. the per-item sidecar: a path that stays in the submission's folder, its sha256, every
+   per-item statistic within its metric's range, and every cell's score recomputed from its items.
 Nothing in the file is executed, imported or unpickled.
 """
 
@@ -30,6 +30,7 @@ from jsonschema.exceptions import best_match
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.languages import all_languages
 from xtremer_robust.report.aggregates import AggEntry, combine, plan_aggregates
+from xtremer_robust.report.item_stats import check_item_stats
 from xtremer_robust.report.safe_json import iter_jsonl_gz, load_json_file, safe_relative_path
 from xtremer_robust.report.scoring import metric_for_cell
 from xtremer_robust.report.submission import load_schema
@@ -197,6 +198,7 @@ def _check_sidecar(doc: dict[str, Any], folder: Path) -> int:
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in stats
         ):
             raise SchemaError(f"{where}: 'stats' must be a list of {width} numbers")
+        check_item_stats(cells[key]["stat_names"], stats, where=where)
         if obj["id"] in ids[key]:
             raise SchemaError(f"{where}: item id {obj['id']!r} repeats in cell {key}")
         ids[key].add(obj["id"])
