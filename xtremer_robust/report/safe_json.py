@@ -14,8 +14,6 @@ the folder they belong to. Nothing is ever executed or unpickled: the only parse
 from __future__ import annotations
 
 import gzip
-import json
-import math
 import os
 import re
 import zlib
@@ -23,6 +21,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from xtremer_robust.errors import SchemaError
+from xtremer_robust.strict_json import MAX_DEPTH, MAX_JSON_BYTES, load_json_file, loads_strict
 
 __all__ = [
     "MAX_JSON_BYTES",
@@ -36,10 +35,6 @@ __all__ = [
     "write_bytes_atomic",
 ]
 
-#: A submission of all 10 tasks x 50 languages x a dozen variants is a few MB; 64 MiB is generous.
-MAX_JSON_BYTES = 64 * 1024 * 1024
-#: The submission schema nests about 6 levels; 64 leaves room for any sane extension.
-MAX_DEPTH = 64
 #: Decompressed size cap of a per-item sidecar (protects against gzip bombs).
 MAX_SIDECAR_BYTES = 2 * 1024 * 1024 * 1024
 #: One per-item line (a prediction and a few statistics) is far below this.
@@ -50,108 +45,6 @@ MAX_LINE_BYTES = 1024 * 1024
 MAX_GZIP_RATIO = 200
 MIN_RATIO_BYTES = 64 * 1024 * 1024
 _LINE = re.compile(rb"[^\n]+")
-
-
-def _reject_constant(name: str) -> Any:
-    raise SchemaError(
-        f"the file contains the non-JSON constant {name}; scores and statistics must be finite numbers "
-        "(write null where a value is undefined)"
-    )
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise SchemaError(f"the number {text[:40]} is too large to be a finite double; every number must be finite")
-    return value
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise SchemaError(f"duplicate key '{key}' in one object; each key may appear once")
-        seen[key] = value
-    return seen
-
-
-def _check_tree(value: Any, max_depth: int, where: str) -> None:
-    """Depth and Unicode of a parsed value, iteratively (one visit per node: linear time).
-
-    The parser itself (C, linear) stops at Python's recursion limit; this walk enforces the
-    smaller ``max_depth`` and refuses strings that hold lone surrogates (``"\\ud800"``
-    escapes), which are not Unicode text and break every writer downstream.
-    """
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-            for key in node:
-                _check_text(key, where)
-        elif isinstance(node, list):
-            children = node
-        else:
-            if isinstance(node, str):
-                _check_text(node, where)
-            continue
-        if depth > max_depth:
-            raise SchemaError(f"{where}: nesting deeper than {max_depth} levels; a submission nests about 6")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list, str)))
-
-
-def _check_text(text: str, where: str) -> None:
-    if text.isascii():
-        return
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise SchemaError(
-            f"{where}: a string holds a lone surrogate (U+{ord(text[exc.start]):04X}), which is not Unicode text; "
-            "write the character itself, or a valid surrogate pair"
-        ) from None
-
-
-def loads_strict(text: str, *, where: str = "JSON", max_depth: int = MAX_DEPTH) -> Any:
-    """Parse ``text`` as strict JSON in linear time: finite numbers only, no duplicate keys,
-    bounded depth, valid Unicode strings."""
-    try:
-        value = json.loads(
-            text, parse_constant=_reject_constant, parse_float=_finite_float, object_pairs_hook=_no_duplicates
-        )
-    except SchemaError as exc:
-        raise SchemaError(f"{where}: {exc}") from None
-    except ValueError as exc:  # JSONDecodeError, and int() beyond Python's digit limit
-        if "integer string conversion" in str(exc):
-            raise SchemaError(f"{where}: not valid JSON here: an integer with thousands of digits; no field needs one") from None
-        raise SchemaError(f"{where}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise SchemaError(f"{where}: nesting deeper than {max_depth} levels; refusing to parse it") from None
-    _check_tree(value, max_depth, where)
-    return value
-
-
-def load_json_file(path: str | Path, *, max_bytes: int | None = None, max_depth: int = MAX_DEPTH) -> Any:
-    """Read and strictly parse one JSON file, refusing oversized files before parsing.
-
-    ``max_bytes`` defaults to :data:`MAX_JSON_BYTES` (read at call time).
-    """
-    max_bytes = MAX_JSON_BYTES if max_bytes is None else max_bytes
-    path = Path(path)
-    if not path.is_file():
-        raise SchemaError(f"{path}: no such file (expected a JSON file)")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise SchemaError(f"{path}: file is {size:,} bytes, over the {max_bytes:,}-byte limit; refusing to parse it")
-    with path.open("rb") as handle:
-        raw = handle.read(max_bytes + 1)
-    if len(raw) > max_bytes:  # the file grew between stat and read
-        raise SchemaError(f"{path}: file is over the {max_bytes:,}-byte limit; refusing to parse it")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SchemaError(f"{path}: not UTF-8 text (byte {exc.start}); JSON files must be UTF-8") from None
-    return loads_strict(text.removeprefix("\ufeff"), where=str(path), max_depth=max_depth)
 
 
 def iter_jsonl_gz(path: Path, *, max_bytes: int | None = None, max_line: int | None = None) -> Iterator[tuple[int, Any]]:
