@@ -22,6 +22,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from xtremer_robust.safepaths import check_name, safe_relpath
+
 __all__ = ["RESULTS_SCHEMA", "atomic_write_text", "items_relpath", "write_items", "write_results", "sha256_file"]
 
 RESULTS_SCHEMA = "xtremer-robust/results/v1"
@@ -52,13 +54,16 @@ def sha256_file(path: Path) -> str:
 
 
 def items_relpath(task: str, language: str, split: str, variant: str) -> str:
+    """``items/<task>/<lang>/<split>/<variant>.jsonl``; every part must be a safe name (the output boundary)."""
+    for field, value in (("task", task), ("language", language), ("split", split), ("variant", variant)):
+        check_name(value, field=f"cell {field}")
     return f"items/{task}/{language}/{split}/{variant}.jsonl"
 
 
 def write_items(out: Path, relpath: str, rows: Sequence[dict[str, Any]]) -> str:
-    """Write one cell's per-item lines; returns the file's sha256."""
+    """Write one cell's per-item lines inside ``out``; returns the file's sha256."""
     text = "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
-    path = out / relpath
+    path = safe_relpath(out, relpath, field="items file")
     atomic_write_text(path, text)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
