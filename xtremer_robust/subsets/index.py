@@ -25,20 +25,109 @@ from xtremer_robust.errors import SchemaError
 from xtremer_robust.languages import TIERS, all_languages
 from xtremer_robust.subsets.canonical import atomic_write_bytes, canonical_json, sha256_bytes
 from xtremer_robust.subsets.generalized import is_pair_language
-from xtremer_robust.subsets.layout import INDEX_FILE, MANIFEST_SUFFIX
+from xtremer_robust.safepaths import check_name, inside
+from xtremer_robust.strict_json import load_json_file
+from xtremer_robust.subsets.layout import INDEX_FILE, MANIFEST_SUFFIX, subset_id
 
 __all__ = ["INDEX_FORMAT", "read_manifests", "build_index", "write_index", "read_index", "index_hash", "iter_index", "refresh_index"]
 
 INDEX_FORMAT = 1
 
 
+_NAMES = ("task", "language", "split", "variant")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _fail(where: Any, message: str) -> SchemaError:
+    return SchemaError(f"{where}: {message}; delete it and rebuild with build-subsets (or run build-subsets --verify)")
+
+
+def check_manifest(manifest: Any, where: Any) -> dict[str, Any]:
+    """A subset manifest read from disk, checked before any of its names becomes a path."""
+    if not isinstance(manifest, dict):
+        raise _fail(where, f"expected a manifest object, got {type(manifest).__name__}")
+    for name in (*_NAMES, "id", "family", "file", "sha256"):
+        if not isinstance(manifest.get(name), str):
+            raise _fail(where, f"'{name}' must be a string, got {type(manifest.get(name)).__name__}")
+    for name in (*_NAMES, "file"):
+        check_name(manifest[name], field=f"{where}: {name}")
+    if manifest["id"] != subset_id(*(manifest[n] for n in _NAMES)):
+        raise _fail(where, f"id '{manifest['id']}' does not match its task/language/split/variant")
+    if not _is_count(manifest.get("n")):
+        raise _fail(where, f"'n' must be a whole count >= 0, got {manifest.get('n')!r}")
+    ids = manifest.get("item_ids")
+    if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
+        raise _fail(where, "'item_ids' must be a list of strings")
+    seed = manifest.get("seed")
+    if seed is not None and not (isinstance(seed, int) and not isinstance(seed, bool)):
+        raise _fail(where, f"'seed' must be an integer, got {seed!r}")
+    pool = manifest.get("candidates")
+    if pool is not None and not (isinstance(pool, dict) and isinstance(pool.get("file"), str) and isinstance(pool.get("sha256"), str)):
+        raise _fail(where, "'candidates' must be an object with a 'file' and a 'sha256'")
+    if pool:
+        check_name(pool["file"], field=f"{where}: candidates.file")
+    sources = manifest.get("sources", [])
+    if not isinstance(sources, list) or not all(isinstance(x, dict) and isinstance(x.get("path"), str) and isinstance(x.get("sha256"), str) for x in sources):
+        raise _fail(where, "'sources' must be a list of objects with a 'path' and a 'sha256'")
+    return manifest
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """One manifest file, strictly parsed (bounded size and depth) and checked."""
+    return check_manifest(load_json_file(path, max_bytes=MAX_MANIFEST_BYTES), path)
+
+
+#: A manifest lists its item ids; a 100,000-item set fits in a few MB.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
 def read_manifests(out: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     """Every ``<task>/<lang>/<split>/<variant>.manifest.json`` under ``out``, sorted by path."""
     for path in sorted(out.glob(f"*/*/*/*{MANIFEST_SUFFIX}")):
-        try:
-            yield path, json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); delete it and rebuild") from None
+        if path.is_symlink() or not inside(out, path):
+            raise SchemaError(f"{path}: a symbolic link out of {out}; subsets folders hold plain files only")
+        yield path, read_manifest(path)
+
+
+def check_entry(entry: Any, where: str) -> dict[str, Any]:
+    """One ``subsets`` entry of an index, checked before its names become paths."""
+    if not isinstance(entry, dict):
+        raise _fail(where, "expected an object")
+    for name in (*_NAMES, "id", "sha256", "file"):
+        if not isinstance(entry.get(name), str):
+            raise _fail(where, f"'{name}' must be a string, got {type(entry.get(name)).__name__}")
+    for name in _NAMES:
+        check_name(entry[name], field=f"{where}.{name}")
+    if entry["id"] != subset_id(*(entry[n] for n in _NAMES)):
+        raise _fail(where, f"id '{entry['id']}' does not match its task/language/split/variant")
+    if not _is_count(entry.get("n")):
+        raise _fail(where, f"'n' must be a whole count >= 0, got {entry.get('n')!r}")
+    return entry
+
+
+def check_index(index: Any, path: Path) -> dict[str, Any]:
+    """The structure of an index: entries checked, unique ids, views that name listed subsets."""
+    if not isinstance(index, dict) or not isinstance(index.get("subsets"), list):
+        raise SchemaError(f"{path}: expected a subsets index with a 'subsets' list")
+    ids = set()
+    for position, entry in enumerate(index["subsets"]):
+        check_entry(entry, f"{path}: subsets[{position}]")
+        if entry["id"] in ids:
+            raise _fail(f"{path}: subsets[{position}]", f"subset '{entry['id']}' is listed twice")
+        ids.add(entry["id"])
+    views = index.get("views", {})
+    if not isinstance(views, dict):
+        raise _fail(path, "'views' must be an object")
+    for name, refs in views.items():
+        if not isinstance(refs, list):
+            raise _fail(f"{path}: views.{name}", "expected a list")
+        for position, ref in enumerate(refs):
+            if not isinstance(ref, dict) or ref.get("id") not in ids or not _is_count(ref.get("n", 0)):
+                raise _fail(f"{path}: views.{name}[{position}]", "expected {'id': <a listed subset>, 'n': <count>}")
+    return index
 
 
 def _entry(path: Path, out: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -124,15 +213,9 @@ def read_index(path: Path) -> dict[str, Any]:
     """Read an index file (``index.json`` of a build, or ``subsets/canonical-index.json``)."""
     if path.is_dir():
         path = path / INDEX_FILE
-    try:
-        index = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SchemaError(f"{path}: cannot read the subsets index ({exc.strerror}); run build-subsets first") from None
-    except json.JSONDecodeError as exc:
-        raise SchemaError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    if not isinstance(index, dict) or "subsets" not in index:
-        raise SchemaError(f"{path}: expected a subsets index with a 'subsets' list")
-    return index
+    if not path.is_file():
+        raise SchemaError(f"{path}: no subsets index here; run build-subsets first (it writes index.json)")
+    return check_index(load_json_file(path, max_bytes=MAX_MANIFEST_BYTES), path)
 
 
 def iter_index(subsets_dir: str | Path, view: str | None = None) -> Iterator[dict[str, Any]]:

@@ -7,11 +7,13 @@ byte-identical to the canonical one.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xtremer_robust.errors import SchemaError
+from xtremer_robust.safepaths import safe_join
+from xtremer_robust.strict_json import loads_strict
 from xtremer_robust.subsets.canonical import sha256_bytes, sha256_file
 from xtremer_robust.subsets.index import index_hash, read_index, read_manifests
 from xtremer_robust.subsets.layout import INDEX_FILE
@@ -30,9 +32,27 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
+def _ids(raw: bytes) -> list[str] | None:
+    """The item ids of a subset file in order, or None when a line is not an object with a string id."""
+    ids = []
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        return None
+    for number, line in enumerate(lines, start=1):
+        try:
+            row = loads_strict(line, where=f"line {number}", max_depth=8)
+        except SchemaError:
+            return None
+        if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+            return None
+        ids.append(row["id"])
+    return ids
+
+
 def _check_subset(out: Path, mpath: Path, manifest: dict[str, Any]) -> list[Problem]:
     problems: list[Problem] = []
-    data = mpath.parent / manifest.get("file", "")
+    data = safe_join(mpath.parent, manifest["file"], field=f"{mpath}: file")
     rel = data.relative_to(out).as_posix()
     if not data.is_file():
         return [Problem(rel, "missing (listed in its manifest)")]
@@ -41,12 +61,14 @@ def _check_subset(out: Path, mpath: Path, manifest: dict[str, Any]) -> list[Prob
         problems.append(Problem(rel, f"sha256 {sha256_bytes(raw)[:12]}... differs from the manifest's "
                                      f"{str(manifest.get('sha256'))[:12]}...: the file was changed after it was built"))
     else:
-        ids = [json.loads(line)["id"] for line in raw.decode("utf-8").splitlines()]
-        if ids != manifest.get("item_ids") or len(ids) != manifest.get("n"):
+        ids = _ids(raw)
+        if ids is None:
+            problems.append(Problem(rel, "a line is not a JSON object with a string 'id'"))
+        elif ids != manifest.get("item_ids") or len(ids) != manifest.get("n"):
             problems.append(Problem(rel, "item ids or count differ from the manifest"))
     pool = manifest.get("candidates")
     if pool:
-        cpath = mpath.parent / pool["file"]
+        cpath = safe_join(mpath.parent, pool["file"], field=f"{mpath}: candidates.file")
         crel = cpath.relative_to(out).as_posix()
         if not cpath.is_file():
             problems.append(Problem(crel, "candidate pool missing"))
