@@ -120,7 +120,10 @@ def leaderboard(
 ) -> None:
     """Rank the valid submissions of a folder: terminal table, Markdown, HTML page and plots."""
     from xtremer_robust.report.leaderboard import collect_leaderboard, render_markdown, table_columns, table_rows, tier_rows
+    from xtremer_robust.safepaths import check_output_dir
 
+    if out is not None:
+        check_output_dir(out, option="--out")  # before validating every submission
     board = collect_leaderboard(folder)
     if markdown:
         typer.echo(render_markdown(board), nl=False)

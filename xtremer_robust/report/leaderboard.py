@@ -10,6 +10,7 @@ with their 95% intervals in brackets.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.report.validate import load_submission
 
-__all__ = ["Entry", "Leaderboard", "collect_leaderboard", "table_columns", "table_rows", "tier_rows", "render_markdown"]
+__all__ = ["Entry", "Leaderboard", "collect_leaderboard", "table_columns", "table_rows", "tier_rows", "render_markdown", "md_text"]
 
 
 @dataclass(frozen=True)
@@ -172,12 +173,49 @@ def tier_rows(board: Leaderboard) -> list[list[str]]:
     return rows
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: The characters that make Markdown do something: HTML and entities, links and images,
+#: code, emphasis, tables, and the escape itself.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]()<>|~&])")
+#: GitHub's bare autolinks (``https://...``, ``www.``): broken by an escape, so they stay text.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)([:.])")
+
+
+def md_text(text: object) -> str:
+    """Text from a submission as inert Markdown: no HTML, no links, no emphasis, one line.
+
+    Control characters go, line breaks become spaces, and every Markdown-significant
+    character is backslash-escaped (``<`` and ``&`` become entities), so a model id such as
+    ``<img onerror=...>`` or ``[x](javascript:...)`` shows as the text it is.
+    """
+    flat = _CONTROL.sub("", str(text).replace("\r", " ").replace("\n", " "))
+    escaped = _MD_SPECIAL.sub(lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m.group(1), "\\" + m.group(1)), flat)
+    return _AUTOLINK.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", escaped)
+
+
+def _md_header(key: str, header: str) -> str:
+    """Our own header words stay readable; the variant or task name inside them is escaped."""
+    if key.startswith("gap:"):
+        return f"Gap {md_text(key[4:])} \\[95% CI\\]"
+    if key.startswith("task:"):
+        return md_text(key[5:])
+    return header.replace("[", "\\[").replace("]", "\\]")
+
+
+def _md_cell(key: str, text: str) -> str:
+    return md_text(text) if key == "model" else text.replace("|", "\\|")
+
+
 def render_markdown(board: Leaderboard) -> str:
-    """The ranked table as GitHub-flavoured Markdown, with the convention beneath it."""
+    """The ranked table as GitHub-flavoured Markdown, with the convention beneath it.
+
+    Everything that comes from a submission (model ids, variant and task names, reasons for
+    rejection, file names) passes through :func:`md_text`.
+    """
     cols = table_columns(board)
-    lines = ["| " + " | ".join(h for _, h in cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
+    lines = ["| " + " | ".join(_md_header(k, h) for k, h in cols) + " |", "|" + "|".join(" --- " for _ in cols) + "|"]
     for row in table_rows(board):
-        lines.append("| " + " | ".join(row[k][0].replace("|", "\\|") for k, _ in cols) + " |")
+        lines.append("| " + " | ".join(_md_cell(k, row[k][0]) for k, _ in cols) + " |")
     lines.append("")
     lines.append(
         "Scores x100 with 95% paired-bootstrap intervals; gap = clean minus perturbed on the same items "
@@ -188,7 +226,9 @@ def render_markdown(board: Leaderboard) -> str:
     if tiers:
         lines += ["", "Gap by language tier (Joshi classes: high 4-5, mid 3, low 0-2), x100 [95% CI]:", ""]
         lines += ["| Model | Variant | High | Mid | Low |", "| --- | --- | --- | --- | --- |"]
-        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in tiers]
+        lines += ["| " + " | ".join(md_text(cell) if i < 2 else cell.replace("|", "\\|") for i, cell in enumerate(row)) + " |"
+                  for row in tiers]
     for path, message in board.rejected:
-        lines.append(f"\nRejected `{path.name}`: {message}")
+        name = _CONTROL.sub("", path.name).replace("`", "'")  # a code span shows its text literally
+        lines.append(f"\nRejected `{name}`: {md_text(message)}")
     return "\n".join(lines) + "\n"

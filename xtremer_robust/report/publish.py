@@ -6,7 +6,9 @@ from pathlib import Path
 
 from xtremer_robust.report.html_page import render_html
 from xtremer_robust.report.leaderboard import Leaderboard, render_markdown
+from xtremer_robust.errors import ConfigError
 from xtremer_robust.report.safe_json import write_bytes_atomic
+from xtremer_robust.safepaths import check_output_dir
 
 __all__ = ["write_leaderboard"]
 
@@ -19,7 +21,9 @@ _CAPTIONS = {
 
 def write_leaderboard(board: Leaderboard, out_dir: str | Path, *, plots: bool = True) -> dict[str, Path]:
     """Render ``board`` into ``out_dir``; returns what was written, by kind."""
-    out = Path(out_dir)
+    out = check_output_dir(out_dir, option="--out")
+    if (out / "plots").exists() and not (out / "plots").is_dir():
+        raise ConfigError(f"--out: '{out / 'plots'}' is a file, but the figures go into a folder of that name; move it away")
     written: dict[str, Path] = {}
     figures: dict[str, bytes] = {}
     if plots:

@@ -22,12 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from xtremer_robust.errors import SchemaError
+from xtremer_robust.errors import ConfigError, SchemaError
 from xtremer_robust.languages import all_languages
 from xtremer_robust.metrics import Metric
 from xtremer_robust.report.aggregates import CONVENTION, AggEntry, plan_aggregates
 from xtremer_robust.report.provenance import harness_block, model_block, subsets_block
 from xtremer_robust.report.safe_json import write_bytes_atomic
+from xtremer_robust.safepaths import check_name, check_output_file
 from xtremer_robust.report.score_outputs import CellItems, read_score_run
 from xtremer_robust.report.scoring import headline_and_secondary, metric_for_cell
 from xtremer_robust.stats import CellGap, PairedCell, Stratum, adjust_family, paired_gaps, score_cis, stratified_aggregate
@@ -172,8 +173,10 @@ def build_submission(
     """
     if n_resamples < 2:
         raise SchemaError(f"n_resamples: expected at least 2 bootstrap resamples (10,000 recommended), got {n_resamples}")
+    out_path = Path(out) if out is not None else Path(score_out_dir) / "submission.json"
+    check_output_file(out_path, option="--out")
+    check_name(sidecar_name(out_path), field=f"--out '{out_path}': the sidecar name", error=ConfigError)
     run = read_score_run(score_out_dir)
-    out_path = Path(out) if out is not None else run.root / "submission.json"
     languages = all_languages()
     cells = [run.cells[key] for key in sorted(run.cells)]
 
@@ -251,6 +254,13 @@ def build_submission(
             "format": "jsonl.gz",
         },
     }
-    write_bytes_atomic(out_path.parent / sidecar_name(out_path), sidecar)
-    write_bytes_atomic(out_path, (json.dumps(submission, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    sidecar_path = out_path.parent / sidecar_name(out_path)
+    existed = sidecar_path.exists()
+    write_bytes_atomic(sidecar_path, sidecar)
+    try:
+        write_bytes_atomic(out_path, (json.dumps(submission, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+    except BaseException:
+        if not existed:  # leave nothing behind: a sidecar without its submission is of no use
+            sidecar_path.unlink(missing_ok=True)
+        raise
     return submission

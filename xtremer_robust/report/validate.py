@@ -34,6 +34,7 @@ from xtremer_robust.report.item_stats import check_item_stats
 from xtremer_robust.report.safe_json import iter_jsonl_gz, load_json_file, safe_relative_path
 from xtremer_robust.report.scoring import metric_for_cell
 from xtremer_robust.report.submission import load_schema
+from xtremer_robust.safepaths import check_name
 from xtremer_robust.stats import benjamini_hochberg, holm
 
 __all__ = ["ValidationReport", "validate_submission", "validate_document", "load_submission"]
@@ -170,6 +171,7 @@ def _check_consistency(doc: dict[str, Any]) -> None:
 def _check_sidecar(doc: dict[str, Any], folder: Path) -> int:
     spec = doc["items"]
     path = safe_relative_path(folder, spec["path"], field="items.path")
+    check_name(spec["path"], field="items.path")  # and one plain file name, beside the submission
     if not path.is_file():
         raise SchemaError(f"items.path: sidecar '{spec['path']}' not found beside the submission (in {folder})")
     digest = hashlib.sha256()
