@@ -118,12 +118,12 @@ def check_output_dir(path: str | Path, *, option: str = "--out") -> Path:
     return path
 
 
-def check_output_file(path: str | Path, *, option: str = "--out") -> Path:
+def check_output_file(path: str | Path, *, option: str = "--out", example: str = "submission.json") -> Path:
     """Refuse an output file that is a folder, or whose folder cannot be created or written."""
     path = Path(path)
     if path.is_dir():
-        raise ConfigError(f"{option}: '{path}' is a folder, but a file name is expected (e.g. '{path / 'submission.json'}')")
+        raise ConfigError(f"{option}: '{path}' is a folder, but a file name is expected (e.g. '{path / example}')")
     if path.name in ("", ".", ".."):
-        raise ConfigError(f"{option}: '{path}' names no file; pass a file name such as submission.json")
+        raise ConfigError(f"{option}: '{path}' names no file; pass a file name such as {example}")
     check_output_dir(path.parent, option=option)
     return path

@@ -121,3 +121,20 @@ DataDirOption = typer.Option(
     help=f"Folder with the task files in their original layout (default: ${DATA_DIR_ENV}; if unset, the Hugging Face Hub).",
     file_okay=False,
 )
+
+
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:\d{1,3})?")
+DTYPES = ("auto", "fp32", "bf16", "fp16", "int8")
+
+
+def check_device(text: str, option: str = "--device") -> str:
+    """``auto``, ``cpu``, ``mps``, ``cuda`` or ``cuda:N``; anything else stops before any work."""
+    if not _DEVICE.fullmatch(text):
+        raise ConfigError(f"{option}: expected auto, cpu, mps, cuda or cuda:N (N a GPU index), got '{text}'")
+    return text
+
+
+def check_dtype(text: str, option: str = "--dtype") -> str:
+    if text not in DTYPES:
+        raise ConfigError(f"{option}: expected one of {', '.join(DTYPES)}, got '{text}'")
+    return text

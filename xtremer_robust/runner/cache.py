@@ -25,6 +25,8 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from xtremer_robust.errors import ConfigError
+
 __all__ = ["PredictionCache"]
 
 _SCHEMA = """
@@ -43,13 +45,21 @@ class PredictionCache:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.is_dir():
+            raise ConfigError(f"--cache: '{self.path}' is a folder; pass a file name such as {self.path / 'predictions.sqlite'}")
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
-        self._db.commit()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+            self._db.commit()
+        except (sqlite3.Error, OSError) as exc:
+            raise ConfigError(
+                f"--cache: '{self.path}' cannot be used as the prediction cache ({exc}); pass a new file name, "
+                "or delete the file if it is a damaged cache (it only saves time)"
+            ) from None
 
     def close(self) -> None:
         self._db.close()
