@@ -19,8 +19,8 @@ import pytest
 from seqeval.metrics import f1_score, precision_score, recall_score
 
 from xtremer_robust.errors import ConfigError
-from xtremer_robust.metrics.xtreme import XTREME_GROUPS, XTREME_TASK_LANGS, xtreme_aggregate, xtremer_aggregate
-from xtremer_robust.report.xtreme_layout import read_xtreme_file, score_xtreme_layout
+from xtremer_robust.metrics.xtreme import benchmark_aggregate, benchmark_groups, benchmark_tasks, xtreme_aggregate
+from xtremer_robust.report.xtreme_read import read_xtreme_file, score_xtreme_layout
 
 MOCK = Path(__file__).resolve().parents[1].parent / "shared" / "xtremer-data" / "xtreme_format"
 pytestmark = pytest.mark.skipif(not MOCK.is_dir(), reason="XTREME mock files (shared data folder) absent")
@@ -103,29 +103,43 @@ def test_mewslix_counts_only_the_top_20(ours):
         assert scores["map@20"] == pytest.approx(expected), lang
 
 
-def test_aggregation_follows_evaluate_py(ours):
-    result = xtreme_aggregate(ours)
+#: google-research/xtreme evaluate.py --xtreme_version xtreme on the mock folder (its own
+#: mock_test_data, identical to xtreme_format/), run beside this package: the output file's
+#: group scores and each task's avg_metric.
+OFFICIAL_XTREME_MOCK = {
+    "overall": {"all_task": 62.1932649076773, "classification": 41.04761904761905, "tagging": 63.95299730746348,
+                "qa": 80.37568011593986, "retrieval": 54.30555555555556},
+    "avg_metric": {"pawsx": 51.42857142857143, "xnli": 30.666666666666668, "panx": 57.50793650793652,
+                   "udpos": 70.39805810699043, "bucc2018": 55.0, "tatoeba": 53.611111111111114,
+                   "xquad": 78.61570247933884, "mlqa": 69.45578231292518, "tydiqa": 93.05555555555556},
+}
+
+
+def test_aggregation_equals_evaluate_py_on_the_mock_folder(ours):
+    result = xtreme_aggregate(ours, "xtreme")
     detailed, overall = result["detailed"], result["overall"]
-    # every XTREME task is in the mock folder, so evaluate.py prints all_task and every group
-    assert set(detailed) == set(XTREME_TASK_LANGS)
-    # PAWS-X by hand: (50 + 40 + 50 + 60 + 60 + 60 + 40) / 7
-    assert detailed["pawsx"]["avg_metric"] == pytest.approx(360 / 7)
+    assert overall == pytest.approx(OFFICIAL_XTREME_MOCK["overall"], abs=1e-9)
+    assert {t: v["avg_metric"] for t, v in detailed.items()} == pytest.approx(OFFICIAL_XTREME_MOCK["avg_metric"], abs=1e-9)
     # QA: avg_metric = (avg EM + avg F1) / 2; MLQA EMs 100,0,0,0,100,100,100 (ar de en es hi vi zh)
-    mlqa = detailed["mlqa"]
-    assert mlqa["avg_exact_match"] == pytest.approx(400 / 7)
-    assert mlqa["avg_metric"] == pytest.approx((mlqa["avg_exact_match"] + mlqa["avg_f1"]) / 2)
-    for group, tasks in XTREME_GROUPS.items():
-        assert overall[group] == pytest.approx(sum(detailed[t]["avg_metric"] for t in tasks) / len(tasks))
-    assert overall["all_task"] == pytest.approx(
-        sum(detailed[t]["avg_metric"] for t in XTREME_TASK_LANGS) / len(XTREME_TASK_LANGS)
-    )
-    # mewslix is not an XTREME v1 task: evaluate.py (v1) ignores it, as we do
-    assert "mewslix" not in detailed
+    assert detailed["mlqa"]["avg_exact_match"] == pytest.approx(400 / 7)
+    assert "mewslix" not in detailed  # not an XTREME v1 task: evaluate.py (v1) ignores it
+
+
+def test_version_facts_come_from_the_registry():
+    groups = benchmark_groups("xtreme-r")
+    assert groups == {"classification": ("xnli", "xcopa"), "multi_choice": ("xcopa",), "tagging": ("udpos", "panx"),
+                      "qa": ("xquad", "mlqa", "tydiqa"), "retrieval": ("tatoeba", "mewslix")}
+    assert benchmark_groups("xtreme")["retrieval"] == ("tatoeba", "bucc2018")
+    r, v1 = benchmark_tasks("xtreme-r"), benchmark_tasks("xtreme")
+    assert (len(r["panx"].languages), len(v1["panx"].languages)) == (48, 40)
+    assert (len(r["xquad"].languages), len(v1["xquad"].languages)) == (12, 11)
+    assert r["lareqa"].evaluate_py is False and r["lareqa"].avg_metric == "map@20"
+    assert "pawsx" not in r and "xcopa" not in v1 and r["mlqa"].avg_metric == "em_f1"
 
 
 def test_aggregation_without_every_task_has_no_overall(ours):
     partial = {t: ours[t] for t in ("xnli", "pawsx", "udpos")}
-    overall = xtreme_aggregate(partial)["overall"]
+    overall = xtreme_aggregate(partial, "xtreme")["overall"]
     assert "all_task" not in overall
     assert set(overall) == {"classification"}
 
@@ -133,31 +147,43 @@ def test_aggregation_without_every_task_has_no_overall(ours):
 def test_missing_language_is_an_error_as_in_evaluate_py(ours):
     broken = {"xnli": {k: v for k, v in ours["xnli"].items() if k != "sw"}}
     with pytest.raises(ConfigError, match=r"task xnli lacks languages \['sw'\]"):
-        xtreme_aggregate(broken)
+        xtreme_aggregate(broken, "xtreme")
 
 
-def test_xtremer_overall_needs_all_ten_tasks_and_labels_the_partial_mean(ours):
-    result = xtremer_aggregate(ours)
+def test_xtreme_r_lists_differ_from_xtreme_v1(ours):
+    """The mock folder has XTREME v1 languages only: under XTREME-R panx lacks 8 of its 48."""
+    with pytest.raises(ConfigError, match=r"xtreme-r\): task panx lacks languages \['qu', 'pl', 'uk', 'az', 'lt', 'pa', 'gu', 'ro'\]"):
+        xtreme_aggregate({"panx": ours["panx"]}, "xtreme-r")
+    result = benchmark_aggregate(ours, "xtreme-r")
     assert result["complete"] is False and result["overall"] is None
     assert set(result["missing_tasks"]) == {"xcopa", "lareqa"}  # absent from the mock folder
-    tasks = result["tasks"]
-    assert "pawsx" not in tasks  # XTREME v1 only
-    assert tasks["mlqa"]["metric"] == "f1"
-    assert tasks["mlqa"]["score"] == pytest.approx(sum(v["f1"] for v in ours["mlqa"].values()) / 7)
-    assert tasks["mlqa"]["exact_match"] == pytest.approx(400 / 7)
-    assert tasks["panx"]["missing_languages"]  # the mock has 40 of XTREME-R's 48
-    assert result["partial_overall"] == pytest.approx(sum(t["score"] for t in tasks.values()) / len(tasks))
-    assert result["groups"]["qa"] == pytest.approx(sum(tasks[t]["score"] for t in ("xquad", "mlqa", "tydiqa")) / 3)
+    assert result["tasks"]["panx"]["missing_languages"] == ["qu", "pl", "uk", "az", "lt", "pa", "gu", "ro"]
+    assert "pawsx" not in result["tasks"]  # XTREME v1 only
 
 
-def test_xtremer_overall_is_emitted_when_complete():
-    from xtremer_robust.tasks import get_task
+def test_benchmark_score_conventions_for_qa(ours):
+    official = benchmark_aggregate(ours, "xtreme", convention="avg_metric")
+    f1_only = benchmark_aggregate(ours, "xtreme", convention="f1")
+    mlqa = ours["mlqa"]
+    assert official["tasks"]["mlqa"]["score"] == pytest.approx(
+        (sum(v["exact_match"] for v in mlqa.values()) + sum(v["f1"] for v in mlqa.values())) / 14)
+    assert f1_only["tasks"]["mlqa"]["score"] == pytest.approx(sum(v["f1"] for v in mlqa.values()) / 7)
+    assert f1_only["tasks"]["mlqa"]["metric"] == "f1" and official["tasks"]["mlqa"]["metric"] == "em_f1"
+    # complete XTREME v1 folder: our overall is evaluate.py's all_task under the official convention
+    assert official["complete"] and official["overall"] == pytest.approx(OFFICIAL_XTREME_MOCK["overall"]["all_task"])
+    assert f1_only["overall"] > official["overall"]
 
-    keys = {"xnli": "accuracy", "xcopa": "accuracy", "udpos": "f1", "panx": "f1", "xquad": "f1", "mlqa": "f1",
-            "tydiqa": "f1", "tatoeba": "accuracy", "mewslix": "map@20", "lareqa": "map"}
-    values = {task: 0.1 * (i + 1) for i, task in enumerate(keys)}
-    scores = {task: {lang: {key: values[task]} for lang in get_task(task).languages} for task, key in keys.items()}
-    result = xtremer_aggregate(scores)
-    assert result["complete"] is True
+
+def test_xtreme_r_overall_computes_when_complete():
+    values = {task: 0.1 * (i + 1) for i, task in enumerate(benchmark_tasks("xtreme-r"))}
+    scores = {}
+    for task, facts in benchmark_tasks("xtreme-r").items():
+        keys = ("exact_match", "f1") if facts.avg_metric == "em_f1" else (facts.avg_metric,)
+        scores[task] = {lang: {k: values[task] for k in keys} for lang in facts.languages}
+    result = benchmark_aggregate(scores, "xtreme-r")
+    assert result["complete"] is True and len(result["tasks"]) == 10
     assert result["overall"] == pytest.approx(sum(values.values()) / 10)
-    assert result["groups"]["retrieval"] == pytest.approx((0.8 + 0.9 + 1.0) / 3)
+    assert result["groups"]["retrieval"] == pytest.approx((values["tatoeba"] + values["mewslix"]) / 2)
+    assert result["groups"]["multi_choice"] == pytest.approx(values["xcopa"])
+    # evaluate.py itself never emits it: LAReQA has no languages there
+    assert "all_task" not in xtreme_aggregate(scores, "xtreme-r")["overall"]

@@ -9,13 +9,8 @@ import pytest
 
 from xtremer_robust.data.records import Answer, Candidate, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
 from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
-from xtremer_robust.report.xtreme_layout import (
-    LAYOUT_EXT,
-    read_xtreme_file,
-    score_xtreme_file,
-    write_xtreme_predictions,
-    xtreme_path,
-)
+from xtremer_robust.report.xtreme_layout import write_xtreme_predictions, xtreme_ext, xtreme_path
+from xtremer_robust.report.xtreme_read import QAGold, read_xtreme_file, score_xtreme_file
 from xtremer_robust.tasks import all_tasks
 
 MOCK = Path(__file__).resolve().parents[1].parent / "shared" / "xtremer-data" / "xtreme_format"
@@ -28,7 +23,7 @@ def _pairs(n: int) -> list[PairItem]:
 
 def test_extensions_agree_with_the_task_registry():
     for name, spec in all_tasks().items():
-        assert LAYOUT_EXT[name] == spec.leaderboard_ext, name
+        assert xtreme_ext(name) == spec.leaderboard_ext, name
 
 
 def test_labels_one_per_line(tmp_path):
@@ -54,6 +49,7 @@ def test_tags_blank_line_between_sentences_none_after_the_last(tmp_path):
 
 
 def test_tatoeba_writes_line_indices_of_the_english_pool(tmp_path):
+    # texts already in sorted order: XTREME's sorted file is the file itself
     pool = [Candidate(id=f"eng-{i}", text=f"s{i}") for i in range(5)]
     items = [RetrievalItem(id=f"q{i}", query="x", relevant=(f"eng-{i}",)) for i in range(3)]
     path = write_xtreme_predictions(tmp_path, "tatoeba", "de", [["eng-4", "eng-0"], "eng-1", 2], items,
@@ -85,7 +81,7 @@ def test_ranked_tasks_json_lists_and_mewslix_keeps_the_top_20(tmp_path):
     path = write_xtreme_predictions(tmp_path, "mewslix", "ja", [ranking], items)
     assert read_xtreme_file(path, "mewslix") == {"m1": ranking[:20]}
     path = write_xtreme_predictions(tmp_path, "lareqa", "el", [ranking], items)
-    assert read_xtreme_file(path, "lareqa") == {"m1": ranking}
+    assert read_xtreme_file(path, "lareqa") == {"m1": ranking[:20]}  # mAP@20: the top 20 are what counts
 
 
 def test_bucc_pairs(tmp_path):
@@ -95,12 +91,12 @@ def test_bucc_pairs(tmp_path):
 
 def test_writes_are_atomic(tmp_path, monkeypatch):
     path = write_xtreme_predictions(tmp_path, "xnli", "en", ["neutral"], _pairs(1))
-    import xtremer_robust.report.xtreme_layout as layout
+    import xtremer_robust.atomic as atomic
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(layout.os, "replace", boom)
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(OSError, match="disk full"):
         write_xtreme_predictions(tmp_path, "xnli", "en", ["entailment"], _pairs(1))
     assert path.read_text(encoding="utf-8") == "neutral\n"  # the old file is intact
@@ -128,7 +124,7 @@ def test_reader_errors_name_the_file(tmp_path):
         read_xtreme_file(bad, "mewslix")
     jsonl = tmp_path / "x.jsonl"
     jsonl.write_text('{"label": 1}\n{"idx": 2}\n', encoding="utf-8")
-    with pytest.raises(DataError, match="x.jsonl, line 2: expected a JSON object with an integer 'label'"):
+    with pytest.raises(DataError, match="x.jsonl, line 2: expected one JSON object with a 'label' per line"):
         read_xtreme_file(jsonl, "xcopa")
 
 
@@ -149,21 +145,23 @@ def test_round_trip_reproduces_the_mock_prediction_files(tmp_path, task):
         else:
             items = _pairs(len(content))
             predictions = [int(x) for x in content] if task == "tatoeba" else content
-        written = write_xtreme_predictions(tmp_path, task, lang, predictions, items)
+        # a pool whose texts are in sorted order maps file indices to themselves
+        pool = [Candidate(id=f"eng-{i}", text=f"{i:06d}") for i in range(1000)] if task == "tatoeba" else None
+        written = write_xtreme_predictions(tmp_path, task, lang, predictions, items, candidates=pool)
         assert written == xtreme_path(tmp_path, task, lang)
         assert read_xtreme_file(written, task) == content, source
-        if LAYOUT_EXT[task] == "tsv":
+        if xtreme_ext(task) == "tsv":
             assert written.read_bytes() == source.read_bytes(), source
 
 
 @needs_mock
 def test_squad_gold_files_read_as_answer_lists():
     gold = read_xtreme_file(MOCK / "labels" / "tydiqa" / "test-sw.json", "tydiqa")
-    assert gold == {"swahili--8211684794284159625-4": ["1999"]}
+    assert gold == QAGold((("swahili--8211684794284159625-4", ("1999",)),))
 
 
 def test_scoring_refuses_unequal_line_counts(tmp_path):
     (tmp_path / "p.tsv").write_text("a\nb\n", encoding="utf-8")
     (tmp_path / "g.tsv").write_text("a\n", encoding="utf-8")
-    with pytest.raises(DataError, match="2 predictions but 1 labels"):
+    with pytest.raises(DataError, match="2 lines but 1 in the labels"):
         score_xtreme_file(tmp_path / "p.tsv", tmp_path / "g.tsv", "xnli", "en")

@@ -6,14 +6,24 @@ side; the candidate pool is every English line in FILE ORDER. (XTREME's preproce
 the English side, which breaks the alignment that scoring relies on; we never sort it.)
 
 XQuAD-R (Roy et al. 2020, "LAReQA: Language-agnostic answer retrieval from a multilingual
-pool", EMNLP): SQuAD-format files whose paragraphs carry ``sentences`` and
-``sentence_breaks`` (character spans in ``context``). Each question is a query; its
-relevant candidates are the sentence(s) whose span overlaps the answer span (an answer that
-crosses a sentence break makes both sentences relevant). For one language the pool is that
-language's sentences (monolingual retrieval: comparable across languages, perturbations of
-the query only). XTREME-R's LAReQA ranks against the pool of all 11 languages at once, where
-the relevant candidates are the answer sentences in every language:
-:func:`lareqa_multilingual` builds that set.
+pool", EMNLP): SQuAD-format files whose paragraphs carry ``sentence_breaks`` (character
+spans in ``context``). Parsed as XTREME's ``third_party/utils_lareqa.py`` (``load_data``,
+``generate_examples``) parses them:
+
+- a candidate is one sentence ``context[start:end]`` of a paragraph that has questions;
+- a question has exactly one answer; its answer sentence is the FIRST sentence whose span
+  holds ``answer_start`` (``start <= answer_start < end``), and every sentence of that
+  paragraph with the same text is relevant (XTREME compares texts);
+- XTREME-R's LAReQA (:func:`lareqa_multilingual`, the ``lareqa`` task) ranks against ONE
+  pool of all 11 languages' candidates; a question's relevant set is its answer sentence
+  in every language (questions are paired across languages by id): 11 per question.
+- :func:`read_xquad_r` keeps the question's own language's sentences only (the
+  ``lareqa_monolingual`` task): one relevant sentence per question.
+
+Candidate text is the sentence alone. XTREME-R's baseline (``evaluate_retrieval.py``)
+embeds ``sentence + context`` as one string and the LAReQA paper's dual encoder takes
+(sentence, context) as a pair; the runner embeds single texts with no pair input, so the
+sentence is what it sees (docs/metrics.md states the choice).
 """
 
 from __future__ import annotations
@@ -63,44 +73,58 @@ class XquadR:
         self.questions: list[tuple[str, str, tuple[str, ...]]] = []  # (qid, question, relevant ids)
         self.sentences: list[Candidate] = []
         for p, (where, paragraph) in enumerate(iter_paragraphs(source, load_squad_json(source))):
-            spans = self._sentences(source, where, p, paragraph)
+            spans = self._sentences(source, where, paragraph)
+            questions = []
             for q, qa in enumerate(paragraph["qas"]):
-                at = f"{where}.qas[{q}]"
-                if not isinstance(qa, dict) or not isinstance(qa.get("question"), str) or not qa.get("id"):
-                    raise source.error(f'{at}: expected an object with "id", "question" and "answers"')
-                relevant: list[str] = []
-                for answer in qa.get("answers") or []:
-                    start = answer.get("answer_start") if isinstance(answer, dict) else None
-                    if not isinstance(start, int) or not isinstance(answer.get("text"), str):
-                        raise source.error(f'{at}: expected answers as {{"text": str, "answer_start": int}}')
-                    end = start + len(answer["text"])
-                    relevant += [cid for cid, (b, e) in spans if b < max(end, start + 1) and start < e]
-                if not relevant:
-                    raise source.error(f"{at}: the answer lies in no sentence of sentence_breaks; fix its answer_start")
-                self.questions.append((str(qa["id"]), qa["question"], tuple(dict.fromkeys(relevant))))
+                questions.append(self._question(source, f"{where}.qas[{q}]", qa, paragraph["context"], spans, p))
+            if questions:  # utils_lareqa adds a paragraph's sentences while reading its questions
+                self.sentences += [Candidate(id=self._cid(p, s), text=text) for s, (text, _) in enumerate(spans)]
+            self.questions += questions
         ids = [qid for qid, _, _ in self.questions]
         if len(set(ids)) != len(ids):
             raise source.error("question ids are not unique; XQuAD-R pairs questions across languages by id")
 
-    def _sentences(self, source: SourceText, where: str, p: int, paragraph: dict) -> list[tuple[str, tuple[int, int]]]:
-        sentences, breaks = paragraph.get("sentences"), paragraph.get("sentence_breaks")
-        if not isinstance(sentences, list) or not isinstance(breaks, list) or len(sentences) != len(breaks):
+    def _cid(self, p: int, s: int) -> str:
+        return f"{self.lang}-{p:03d}-{s:02d}"
+
+    def _question(
+        self, source: SourceText, at: str, qa: object, context: str, spans: list[tuple[str, tuple[int, int]]], p: int
+    ) -> tuple[str, str, tuple[str, ...]]:
+        if not isinstance(qa, dict) or not isinstance(qa.get("question"), str) or not qa.get("id"):
+            raise source.error(f'{at}: expected an object with "id", "question" and "answers"')
+        answers = qa.get("answers")
+        if not isinstance(answers, list) or len(answers) != 1:
+            raise source.error(f"{at}: expected exactly one answer (utils_lareqa asserts it), got {answers!r:.80}")
+        start = answers[0].get("answer_start") if isinstance(answers[0], dict) else None
+        if not isinstance(start, int) or isinstance(start, bool):
+            raise source.error(f'{at}: expected answers as [{{"text": str, "answer_start": int}}]')
+        holding = next((text for text, (b, e) in spans if b <= start < e), None)
+        if holding is None:
             raise source.error(
-                f'{where}: expected "sentences" and "sentence_breaks" lists of equal length (XQuAD-R format); '
+                f"{at}: answer_start {start} lies in no span of sentence_breaks (XTREME skips such a question "
+                "with a warning); fix its answer_start or the breaks"
+            )
+        relevant = tuple(self._cid(p, s) for s, (text, _) in enumerate(spans) if text == holding)
+        return str(qa["id"]), qa["question"], relevant
+
+    @staticmethod
+    def _sentences(source: SourceText, where: str, paragraph: dict) -> list[tuple[str, tuple[int, int]]]:
+        context, breaks = paragraph.get("context"), paragraph.get("sentence_breaks")
+        if not isinstance(context, str) or not isinstance(breaks, list):
+            raise source.error(
+                f'{where}: expected "context" and a "sentence_breaks" list (XQuAD-R format); '
                 "a plain SQuAD file belongs to the xquad task"
             )
         spans = []
-        for s, (text, span) in enumerate(zip(sentences, breaks, strict=True)):
-            if not isinstance(text, str) or not (isinstance(span, list) and len(span) == 2):
-                raise source.error(f"{where}.sentences[{s}]: expected a text and a [start, end] break")
-            candidate = Candidate(id=f"{self.lang}-{p:03d}-{s:02d}", text=text)
-            self.sentences.append(candidate)
-            spans.append((candidate.id, (int(span[0]), int(span[1]))))
+        for s, span in enumerate(breaks):
+            if not (isinstance(span, list) and len(span) == 2 and all(isinstance(x, int) for x in span)):
+                raise source.error(f"{where}.sentence_breaks[{s}]: expected a [start, end] pair of integers")
+            spans.append((context[span[0] : span[1]], (span[0], span[1])))
         return spans
 
 
 def read_xquad_r(source: SourceText, *, lang: str) -> tuple[list[RetrievalItem], list[Candidate]]:
-    """Monolingual XQuAD-R: queries of ``lang`` against that language's sentences."""
+    """Own-language XQuAD-R (``lareqa_monolingual``): queries of ``lang`` against that language's sentences."""
     parsed = XquadR(source, lang)
     items = [RetrievalItem(id=qid, query=question, relevant=rel) for qid, question, rel in parsed.questions]
     return items, parsed.sentences

@@ -3,6 +3,11 @@
 XTREME's ``evaluate.py`` (``accuracy``) compares the label strings of its .tsv files
 exactly; XNLI, PAWS-X, XCOPA and Tatoeba all use it. Predictions and labels are compared
 as strings, so ``1`` and ``"1"`` agree, the way two lines of the leaderboard files do.
+
+XCOPA's leaderboard files are JSON lines, and ``evaluate.py`` compares the ``label`` values
+as ``json.loads`` returns them (``int(p == l)``): a prediction ``{"label": "0"}`` against
+gold ``{"label": 0}`` is WRONG there. :class:`ValueAccuracy` is that comparison, used for
+layout files of that kind; the runner's own predictions are integers and never differ.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import numpy as np
 
 from xtremer_robust.metrics.base import Metric, column_mean
 
-__all__ = ["Accuracy", "labels_equal"]
+__all__ = ["Accuracy", "ValueAccuracy", "labels_equal"]
 
 
 def labels_equal(prediction: Any, reference: Any) -> bool:
@@ -35,3 +40,12 @@ class Accuracy(Metric):
 
     def aggregate(self, stats: np.ndarray) -> np.ndarray:
         return column_mean(stats, 0)
+
+
+class ValueAccuracy(Accuracy):
+    """Accuracy on raw values, Python ``==`` as ``evaluate.py`` applies it: ``"0" != 0``, ``0 == 0.0``."""
+
+    name: ClassVar[str] = "value_accuracy"
+
+    def item_stats(self, *, prediction: Any, reference: Any) -> tuple[float, ...]:
+        return (1.0 if prediction == reference else 0.0,)

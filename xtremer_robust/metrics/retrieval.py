@@ -5,10 +5,12 @@
   entity ids. Each mention has one gold entity, so its AP@20 is the reciprocal rank of the
   gold id within the first 20 (0 when absent), which is exactly what that file computes
   (``mean_reciprocal_rank`` on predictions truncated to ``TOP_K = 20``).
-- LAReQA (Roy et al. 2020; ``third_party/utils_lareqa.py``): mAP over the whole ranked
-  candidate pool, each question having several relevant answers (one per language); the
-  script uses ``sklearn.metrics.average_precision_score`` on the scores of all candidates,
-  which for a strict ranking equals ``sum_{relevant r} precision@rank(r) / |relevant|``.
+- LAReQA (Roy et al. 2020) as XTREME-R scores it (``third_party/evaluate_retrieval.py``
+  calls ``utils_lareqa.mean_avg_prec_at_k(..., k=20)``): mAP@20 over one multilingual pool,
+  each question having 11 relevant answers (its answer sentence in every language), AP@20
+  dividing by ``min(|relevant|, 20)``, exactly ``utils_lareqa.average_precision_at_k``.
+  :class:`MapAtKWithFull` reports it as the headline and the full-ranking mAP (the LAReQA
+  paper's figure) beside it, from the same per-item rows.
 
 Per item the stat is the query's AP (or its 0/1 hit for top-1); the corpus score is the
 mean. AP@k divides by ``min(|relevant|, k)`` (the usual convention; identical to the
@@ -25,7 +27,7 @@ from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.accuracy import labels_equal
 from xtremer_robust.metrics.base import Metric, column_mean
 
-__all__ = ["average_precision", "TopOneAccuracy", "MeanAveragePrecision"]
+__all__ = ["average_precision", "TopOneAccuracy", "MeanAveragePrecision", "MapAtKWithFull"]
 
 
 def _ranking(prediction: Any) -> list[str]:
@@ -104,3 +106,29 @@ class MeanAveragePrecision(Metric):
 
     def __repr__(self) -> str:
         return f"MeanAveragePrecision(k={self.k})"
+
+
+class MapAtKWithFull(Metric):
+    """mAP@k as the headline (LAReQA in XTREME-R: k = 20) and full-ranking mAP beside it.
+
+    Stats per query: ``(AP@k, AP)``; both need the exact ranks of the relevant ids (the
+    runner stores them), so the full mAP is exact although only the top k ids are kept.
+    """
+
+    name: ClassVar[str] = "map20_full"
+    headline: ClassVar[str] = "map@20"
+    stat_names: ClassVar[tuple[str, ...]] = ("ap_at_k", "ap")
+    secondary_names: ClassVar[tuple[str, ...]] = ("map",)
+    k: ClassVar[int] = 20
+
+    def item_stats(self, *, prediction: Any, reference: Any) -> tuple[float, ...]:
+        ranking, relevant = _ranking(prediction), _relevant(reference)
+        return (average_precision(ranking, relevant, self.k), average_precision(ranking, relevant))
+
+    def aggregate(self, stats: np.ndarray) -> np.ndarray:
+        return column_mean(stats, 0)
+
+    def aggregate_secondary(self, name: str, stats: np.ndarray) -> np.ndarray:
+        if name == "map":
+            return column_mean(stats, 1)
+        return super().aggregate_secondary(name, stats)

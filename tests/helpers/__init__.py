@@ -1,0 +1,1 @@
+"""Builders shared by several test modules (imported as ``helpers.<module>``; no tests here)."""
