@@ -84,10 +84,10 @@ def test_family_end_to_end(task: str, models: dict[str, Path], tmp_path: Path) -
 def test_qa_long_context_uses_several_windows(models: dict[str, Path]) -> None:
     from xtremer_robust.data import load_task_data
     from xtremer_robust.models import load_model, resolve_model
-    from xtremer_robust.runner.families import QAFamily
+    from xtremer_robust.families.qa import QAFeaturizer
 
     loaded = load_model(resolve_model(str(models["xquad"])), get_task("xquad"))
-    family = QAFamily(loaded)
+    family = QAFeaturizer(loaded)
     items = load_task_data("xquad", "th", data_dir=TINY_DATA).items
     long_item = type(items[0])(id="long", question=items[0].question, context=" ".join(f"w{n}" for n in range(600)), answers=items[0].answers)
     features = family.featurize([long_item])

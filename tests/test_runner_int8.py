@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,7 @@ def test_cache_key_separates_reduced_precision_and_keeps_fp32() -> None:
     plain = info.cache_key
     keys = {}
     for dtype in (None, "float32", "bfloat16", "float16", "int8"):
-        info.dtype = dtype
-        keys[dtype] = info.cache_key
+        keys[dtype] = replace(info, dtype=dtype).cache_key
     assert keys[None] == keys["float32"] == plain  # existing fp32 caches stay valid
     assert len({keys[d] for d in ("float32", "bfloat16", "float16", "int8")}) == 4
 

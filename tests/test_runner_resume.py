@@ -40,16 +40,16 @@ SCRIPT = textwrap.dedent(
     import sys, time
     from pathlib import Path
     sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
-    from xtremer_robust.runner.families.pair import PairFamily
+    from xtremer_robust.families.pair import PairFeaturizer
     from test_runner_resume import score_fixture
 
     model, out, cache, slow, n = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
     if slow:
-        original = PairFamily.forward
+        original = PairFeaturizer.forward
         def forward(self, model, batch):
             time.sleep(slow)
             return original(self, model, batch)
-        PairFamily.forward = forward
+        PairFeaturizer.forward = forward
     score_fixture(model, out, cache, n)
     """
 )

@@ -75,9 +75,9 @@ def build_subsets_command(
     for (task, split, reason), languages in grouped.items():
         say(styled("skipped", "yellow"), f" {task} {split} ({', '.join(languages)}): {reason}")
     if not report.results and not report.missing:
-        console.print("[yellow]nothing to build[/]: none of the chosen tasks has the chosen languages")
+        say(styled("nothing to build", "yellow"), ": none of the chosen tasks has the chosen languages")
     if attack is not None:
-        from xtremer_robust.subsets.attack_build import build_adversarial
+        from xtremer_robust.attack import build_adversarial
 
         adv = build_adversarial(out, model_id=attack, tasks=parse_tasks(tasks), langs=parse_languages(langs),
                                 source=source, seed=suite.seed if seed is None else seed, limit=limit,

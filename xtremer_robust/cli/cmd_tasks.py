@@ -25,7 +25,7 @@ _STATE_STYLE = {"missing": "yellow", "unavailable": "dim", "error": "bold red"}
 def _spec_document(spec: TaskSpec) -> dict[str, Any]:
     return {
         "name": spec.name,
-        "family": spec.family,
+        "family": spec.family.name,
         "metric": spec.metric,
         "languages": list(spec.languages),
         "eval_split": spec.eval_split,

@@ -35,11 +35,6 @@ from xtremer_robust.tasks import TaskSpec
 
 __all__ = ["load_hub", "convert_rows", "CONVERTERS", "hub_is_offline"]
 
-#: Label names of integer ClassLabel columns, used only where a dataset carries no feature names.
-_DEFAULT_NAMES: dict[str, tuple[str, ...]] = {
-    "xnli": ("entailment", "neutral", "contradiction"),  # facebook/xnli ClassLabel order
-    "panx": ("O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC"),  # google/xtreme PAN-X.*
-}
 _PROBE_TIMEOUT_S = 3.0
 _OFFLINE_VARS = ("HF_DATASETS_OFFLINE", "HF_HUB_OFFLINE")
 
@@ -50,18 +45,23 @@ class _Rows:
     def __init__(self, rows: Sequence[dict[str, Any]], features: Any, where: str, split: str, lang: str):
         self.rows, self.features, self.where, self.split, self.lang = rows, features, where, split, lang
 
-    def names(self, column: str, task: str) -> Sequence[str] | None:
-        """Label names of an integer (or sequence-of-integer) ClassLabel column."""
+    def names(self, column: str, spec: TaskSpec) -> Sequence[str] | None:
+        """Label names of an integer (or sequence-of-integer) ClassLabel column.
+
+        The dataset's own feature names first; where it carries none, the registry's
+        ``hub.label_names`` (the ClassLabel order of that Hub copy).
+        """
         feature = (self.features or {}).get(column) if hasattr(self.features, "get") else None
         feature = getattr(feature, "feature", feature)  # Sequence(ClassLabel) -> ClassLabel
-        return getattr(feature, "names", None) or _DEFAULT_NAMES.get(task)
+        fallback = spec.hub.label_names if spec.hub is not None else ()
+        return getattr(feature, "names", None) or fallback or None
 
     def error(self, index: int, message: str) -> DataError:
         return DataError(f"row {index + 1}: {message}", path=self.where)
 
 
-def _label_name(rows: _Rows, task: str, column: str, index: int, value: Any) -> str:
-    names = rows.names(column, task)
+def _label_name(rows: _Rows, spec: TaskSpec, column: str, index: int, value: Any) -> str:
+    names = rows.names(column, spec)
     if isinstance(value, int) and not isinstance(value, bool) and names is not None:
         if not 0 <= value < len(names):
             raise rows.error(index, f"{column} {value} is outside the label range 0..{len(names) - 1}")
@@ -74,7 +74,7 @@ def _pairs(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]]:
     for i, row in enumerate(rows.rows):
         text_a = row["premise"] if "premise" in row else row["sentence1"]  # xnli | paws-x column names
         text_b = row["hypothesis"] if "hypothesis" in row else row["sentence2"]
-        label = _label_name(rows, spec.name, "label", i, row["label"]) if row.get("label") is not None else None
+        label = _label_name(rows, spec, "label", i, row["label"]) if row.get("label") is not None else None
         if label is not None and label not in spec.labels:
             raise rows.error(i, f"unknown label '{label}'; expected one of {', '.join(spec.labels)}")
         item_id = str(row["id"]) if row.get("id") not in (None, "") else f"{rows.split}-{i:05d}"
@@ -102,7 +102,7 @@ def _tagging(column: str) -> Callable[[_Rows, TaskSpec], tuple[list[Record], lis
             tokens, raw = list(row["tokens"]), list(row[column])
             if len(tokens) != len(raw):
                 raise rows.error(i, f"{len(tokens)} tokens but {len(raw)} {column}; each token needs exactly one tag")
-            tags = tuple(_label_name(rows, spec.name, column, i, tag) for tag in raw)
+            tags = tuple(_label_name(rows, spec, column, i, tag) for tag in raw)
             unknown = sorted(set(tags) - set(spec.labels))
             if unknown:
                 raise rows.error(i, f"unknown tag(s) {unknown}; expected {', '.join(spec.labels)}")
@@ -112,11 +112,20 @@ def _tagging(column: str) -> Callable[[_Rows, TaskSpec], tuple[list[Record], lis
     return convert
 
 
-def _qa(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]]:
-    prefix = all_languages()[rows.lang].name.lower() + "-"  # google/xtreme tydiqa mixes languages
+def _squad(by_language: bool) -> Callable[[_Rows, TaskSpec], tuple[list[Record], list[Candidate]]]:
+    """SQuAD-style rows; ``by_language``: one config holds every language (google/xtreme
+    tydiqa), and a row belongs to the language its id starts with ("swahili-...")."""
+
+    def convert(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]]:
+        return _qa(rows, all_languages()[rows.lang].name.lower() + "-" if by_language else "")
+
+    return convert
+
+
+def _qa(rows: _Rows, prefix: str) -> tuple[list[Record], list[Candidate]]:
     items: list[Record] = []
     for i, row in enumerate(rows.rows):
-        if spec.name == "tydiqa" and not str(row["id"]).startswith(prefix):
+        if not str(row["id"]).startswith(prefix):
             continue
         answers = row.get("answers") or {"text": [], "answer_start": []}
         texts, starts = list(answers["text"]), list(answers["answer_start"])
@@ -142,17 +151,15 @@ def _tatoeba(rows: _Rows, spec: TaskSpec) -> tuple[list[Record], list[Candidate]
     return items, candidates
 
 
-#: Task -> converter of its Hub rows (field names of the Hub copies named in tasks.yaml).
+#: Converter name (tasks.yaml ``hub.converter``) -> converter of Hub rows with those columns.
 CONVERTERS: dict[str, Callable[[_Rows, TaskSpec], tuple[list[Record], list[Candidate]]]] = {
-    "xnli": _pairs,
-    "pawsx": _pairs,
-    "xcopa": _choices,
-    "panx": _tagging("ner_tags"),
-    "udpos": _tagging("pos_tags"),
-    "xquad": _qa,
-    "mlqa": _qa,
-    "tydiqa": _qa,
-    "tatoeba": _tatoeba,
+    "pairs": _pairs,  # premise/hypothesis (xnli) or sentence1/sentence2 (paws-x), label
+    "choices": _choices,  # premise, question, choice1, choice2, label
+    "ner_tags": _tagging("ner_tags"),  # tokens, ner_tags
+    "pos_tags": _tagging("pos_tags"),  # tokens, pos_tags
+    "squad": _squad(by_language=False),  # id, question, context, answers
+    "squad_by_language": _squad(by_language=True),
+    "tatoeba": _tatoeba,  # source_sentence, target_sentence
 }
 
 
@@ -160,10 +167,10 @@ def convert_rows(
     spec: TaskSpec, lang: str, split: str, rows: Iterable[dict[str, Any]], *, features: Any = None, where: str = "hub"
 ) -> tuple[list[Record], list[Candidate]]:
     """Records (and retrieval candidates) from Hub rows of ``spec``'s dataset."""
-    if spec.name not in CONVERTERS:
+    if spec.hub is None or spec.hub.converter not in CONVERTERS:
         raise DataUnavailableError(f"{spec.name} has no Hub converter; read it from a local folder with --data-dir")
     try:
-        return CONVERTERS[spec.name](_Rows(list(rows), features, where, split, lang), spec)
+        return CONVERTERS[spec.hub.converter](_Rows(list(rows), features, where, split, lang), spec)
     except (KeyError, TypeError) as exc:
         raise DataError(
             f"unexpected row layout ({type(exc).__name__}: {exc}); the converter of {spec.name} expects the columns "
@@ -240,7 +247,7 @@ def load_hub(spec: TaskSpec, lang: str, split: str) -> TaskData:
         task=spec.name,
         language=lang,
         split=split,
-        family=spec.family,
+        family=spec.family.name,
         items=tuple(items),
         candidates=tuple(candidates),
         sources=(SourceFile(path=where, sha256=digest.hexdigest()),),

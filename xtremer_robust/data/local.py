@@ -1,26 +1,26 @@
 """The local source: a folder in the original XTREME / XTREME-R file layouts.
 
-The registry's ``splits`` give path patterns per split; the reader of a file follows from
-its name and the task's family, so a new task in a known format is only a spec:
+The registry's ``splits`` give path patterns per split; the family of the task says which
+reader format a file name means (``Family.readers``), and :data:`READERS` maps each format
+to its reader, so a new task in a known format is only a spec:
 
-=================  ==========================  ========================================
-file name          family                      reader
-=================  ==========================  ========================================
-``*.tsv``          pair_classification         :func:`~.pair_tsv.read_pair_tsv`
-``*.tsv``          tagging                     :func:`~.tagging.read_token_tag_tsv`
-``*.conllu``       tagging                     :func:`~.tagging.read_conllu`
-``*.jsonl``        multiple_choice             :func:`~.choice_jsonl.read_choice_jsonl`
-``*.json``         span_qa                     :func:`~.squad_json.read_squad_json`
-``*.json``         retrieval                   :func:`~.retrieval.read_xquad_r`
-``*-eng.<xxx>``    retrieval                   :func:`~.retrieval.read_tatoeba`
-=================  ==========================  ========================================
+=================  ==========================  ==============  ==============================
+file name          family                      format          reader
+=================  ==========================  ==============  ==============================
+``*.tsv``          pair_classification         pair_tsv        :func:`~.pair_tsv.read_pair_tsv`
+``*.tsv``          tagging                     token_tag_tsv   :func:`~.tagging.read_token_tag_tsv`
+``*.conllu``       tagging                     conllu          :func:`~.tagging.read_conllu`
+``*.jsonl``        multiple_choice             choice_jsonl    :func:`~.choice_jsonl.read_choice_jsonl`
+``*.json``         span_qa                     squad_json      :func:`~.squad_json.read_squad_json`
+``*.json``         retrieval                   xquad_r         :func:`~.retrieval.read_xquad_r`
+``*-eng.<xxx>``    retrieval                   tatoeba         :func:`~.retrieval.read_tatoeba`
+=================  ==========================  ==============  ==============================
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Mapping, Sequence
 
 from xtremer_robust.data.choice_jsonl import read_choice_jsonl
 from xtremer_robust.data.pair_tsv import labels_file_for, read_pair_tsv
@@ -33,32 +33,19 @@ from xtremer_robust.data.taskdata import SourceFile, TaskData
 from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
 from xtremer_robust.tasks import TaskSpec, get_task
 
-__all__ = ["file_format", "local_files", "load_local", "load_lareqa_multilingual", "no_local_layout"]
-
-_TATOEBA_NAME = re.compile(r"-eng\.[a-z]{3}$")
+__all__ = ["READERS", "file_format", "local_files", "load_local", "load_lareqa_multilingual", "no_local_layout"]
 
 
 def file_format(spec: TaskSpec, rel: str) -> str:
-    """The reader for a file of ``spec`` (see the module table)."""
-    family = spec.family
-    if rel.endswith(".conllu") and family == "tagging":
-        return "conllu"
-    if rel.endswith(".tsv") and family == "tagging":
-        return "token_tag_tsv"
-    if rel.endswith(".tsv") and family == "pair_classification":
-        return "pair_tsv"
-    if rel.endswith(".jsonl") and family == "multiple_choice":
-        return "choice_jsonl"
-    if rel.endswith(".json") and family == "span_qa":
-        return "squad_json"
-    if rel.endswith(".json") and family == "retrieval":
-        return "xquad_r"
-    if _TATOEBA_NAME.search(rel) and family == "retrieval":
-        return "tatoeba"
-    raise ConfigError(
-        f"tasks.yaml: task {spec.name}: no reader for '{rel}' in family {family}; use one of the file layouts "
-        "listed in xtremer_robust/data/local.py or add a reader there"
-    )
+    """The reader format of a file of ``spec``: its family's first layout whose pattern matches."""
+    fmt = spec.family.reader_for(rel)
+    if fmt is None or fmt not in READERS:
+        layouts = ", ".join(f"{r.pattern} ({r.format})" for r in spec.family.readers)
+        raise ConfigError(
+            f"tasks.yaml: task {spec.name}: no reader for '{rel}' in family {spec.family.name} (its layouts: "
+            f"{layouts}); use one of the file layouts listed in xtremer_robust/data/local.py or add a reader there"
+        )
+    return fmt
 
 
 def no_local_layout(spec: TaskSpec, split: str) -> DataUnavailableError:
@@ -92,28 +79,84 @@ def local_files(spec: TaskSpec, lang: str, split: str, data_dir: Path) -> list[s
     return files
 
 
-def _read_one(
-    spec: TaskSpec, lang: str, split: str, data_dir: Path, source: SourceText, start: int
-) -> tuple[list[Record], list[Candidate], list[SourceText]]:
-    fmt = file_format(spec, source.rel)
-    if fmt == "pair_tsv":
-        gold_rel = labels_file_for(source.rel, split)
-        gold = read_source(data_dir, gold_rel) if (data_dir / gold_rel).is_file() else None
-        pairs, gold_used = read_pair_tsv(source, split=split, labels=spec.labels, gold=gold)
-        return list(pairs), [], [gold] if gold is not None and gold_used else []
-    if fmt in ("token_tag_tsv", "conllu"):
-        reader = read_conllu if fmt == "conllu" else read_token_tag_tsv
-        return list(to_items(reader(source, labels=spec.labels), split=split, start=start)), [], []
-    if fmt == "choice_jsonl":
-        return list(read_choice_jsonl(source, split=split)), [], []
-    if fmt == "squad_json":
-        return list(read_squad_json(source, split=split)), [], []
-    if fmt == "xquad_r":
-        items, candidates = read_xquad_r(source, lang=lang)
-        return list(items), candidates, []
-    english = read_source(data_dir, english_side_of(source.rel))
-    items, candidates = read_tatoeba(source, english, split=split)
+#: What a reader returns: records, retrieval candidates, and further source files it read.
+ReadResult = tuple[list[Record], list[Candidate], list[SourceText]]
+
+
+class _Read:
+    """One file of one set, with what its reader may need."""
+
+    def __init__(self, spec: TaskSpec, lang: str, split: str, data_dir: Path, source: SourceText, start: int):
+        self.spec, self.lang, self.split, self.data_dir, self.source, self.start = spec, lang, split, data_dir, source, start
+
+
+def _pair_tsv(r: _Read) -> ReadResult:
+    gold_rel = labels_file_for(r.source.rel, r.split)
+    gold = read_source(r.data_dir, gold_rel) if (r.data_dir / gold_rel).is_file() else None
+    pairs, gold_used = read_pair_tsv(r.source, split=r.split, labels=r.spec.labels, gold=gold)
+    return list(pairs), [], [gold] if gold is not None and gold_used else []
+
+
+def _tags(reader: Callable) -> Callable[[_Read], ReadResult]:
+    def read(r: _Read) -> ReadResult:
+        return list(to_items(reader(r.source, labels=r.spec.labels), split=r.split, start=r.start)), [], []
+
+    return read
+
+
+def _choice_jsonl(r: _Read) -> ReadResult:
+    return list(read_choice_jsonl(r.source, split=r.split)), [], []
+
+
+def _squad_json(r: _Read) -> ReadResult:
+    return list(read_squad_json(r.source, split=r.split)), [], []
+
+
+def _xquad_r(r: _Read) -> ReadResult:
+    if r.spec.candidate_pool == "multilingual":
+        return _xquad_r_pool(r)
+    items, candidates = read_xquad_r(r.source, lang=r.lang)
+    return list(items), candidates, []
+
+
+def _xquad_r_pool(r: _Read) -> ReadResult:
+    """XTREME-R's LAReQA: queries of ``r.lang`` against the sentences of every language of the
+    split; every language's file must be present, since a partial pool would change the task."""
+    parsed = {r.lang: XquadR(r.source, r.lang)}
+    extra: list[SourceText] = []
+    for code in r.spec.languages_for(r.split):
+        if code in parsed:
+            continue
+        files = local_files(r.spec, code, r.split, r.data_dir)
+        if len(files) != 1:
+            raise ConfigError(f"{r.spec.name}: the multilingual pool needs one XQuAD-R file per language, found {files}")
+        source = read_source(r.data_dir, files[0])
+        parsed[code] = XquadR(source, code)
+        extra.append(source)
+    items, candidates = lareqa_multilingual(parsed, r.lang)
+    return list(items), candidates, extra
+
+
+def _tatoeba(r: _Read) -> ReadResult:
+    english = read_source(r.data_dir, english_side_of(r.source.rel))
+    items, candidates = read_tatoeba(r.source, english, split=r.split)
     return list(items), candidates, [english]
+
+
+#: Reader format (named by ``Family.readers``) -> reader.
+READERS: Mapping[str, Callable[[_Read], ReadResult]] = {
+    "pair_tsv": _pair_tsv,
+    "token_tag_tsv": _tags(read_token_tag_tsv),
+    "conllu": _tags(read_conllu),
+    "choice_jsonl": _choice_jsonl,
+    "squad_json": _squad_json,
+    "xquad_r": _xquad_r,
+    "tatoeba": _tatoeba,
+}
+
+
+def _read_one(spec: TaskSpec, lang: str, split: str, data_dir: Path, source: SourceText, start: int) -> ReadResult:
+    return READERS[file_format(spec, source.rel)](_Read(spec, lang, split, data_dir, source, start))
 
 
 def _check_unique(ids: Sequence[str], what: str, where: str) -> None:
@@ -151,7 +194,7 @@ def load_local(spec: TaskSpec, lang: str, split: str, data_dir: Path) -> TaskDat
         task=spec.name,
         language=lang,
         split=split,
-        family=spec.family,
+        family=spec.family.name,
         items=tuple(items),
         candidates=tuple(candidates),
         sources=_source_files(sources),
@@ -187,7 +230,7 @@ def load_lareqa_multilingual(
         task=spec.name,
         language=lang,
         split=split,
-        family=spec.family,
+        family=spec.family.name,
         items=tuple(items),
         candidates=tuple(candidates),
         sources=_source_files(sources),

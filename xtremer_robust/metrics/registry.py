@@ -1,9 +1,11 @@
 """One registry of metrics, with helpful misses (lm-eval ``registry.py`` habit).
 
-Names are those of ``tasks.yaml``'s ``metric`` field (accuracy, f1, em_f1, top1, map20,
-map) plus ``mlqa_em_f1`` and ``bucc_f1``. ``metric_for_task`` is what the runner calls: it
-knows that XTREME scores MLQA with MLQA's language-aware normalisation (so it needs the
-answer language) and every other QA task with SQuAD's.
+Names are those of ``tasks.yaml``'s ``metric`` field (accuracy, f1, em_f1, mlqa_em_f1,
+top1, map20, map) plus ``bucc_f1``. ``metric_for_task`` is what the runner calls: the task's
+spec names its metric (MLQA's is the language-aware ``mlqa_em_f1``, so it needs the answer
+language) and the score names it reports (``headline``, ``companions``); a spec whose names
+disagree with what the metric reports is refused, so the registry never describes a score
+that is not computed.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from xtremer_robust.metrics.accuracy import Accuracy
 from xtremer_robust.metrics.base import Metric
 from xtremer_robust.metrics.bucc import BuccF1
 from xtremer_robust.metrics.qa import MLQA_LANGUAGES, MlqaEmF1, SquadEmF1
-from xtremer_robust.metrics.retrieval import MeanAveragePrecision, TopOneAccuracy
+from xtremer_robust.metrics.retrieval import MapAtKWithFull, MeanAveragePrecision, TopOneAccuracy
 from xtremer_robust.metrics.tagging import SeqevalF1
-from xtremer_robust.tasks import get_task
+from xtremer_robust.tasks import TaskSpec, get_task
 
 __all__ = ["available_metrics", "get_metric", "metric_for_task", "LANGUAGE_AWARE"]
 
@@ -31,6 +33,7 @@ _FACTORIES: Mapping[str, Callable[..., Metric]] = MappingProxyType(
         "top1": TopOneAccuracy,
         "map20": lambda: MeanAveragePrecision(k=20),
         "map": MeanAveragePrecision,
+        "map20_full": MapAtKWithFull,
         "bucc_f1": BuccF1,
     }
 )
@@ -38,8 +41,8 @@ _FACTORIES: Mapping[str, Callable[..., Metric]] = MappingProxyType(
 #: Metrics that need the answer language (``get_metric(name, language=...)``).
 LANGUAGE_AWARE = frozenset({"mlqa_em_f1"})
 
-#: Tasks whose official scorer differs from the generic one named in tasks.yaml.
-_TASK_OVERRIDES = MappingProxyType({"mlqa": "mlqa_em_f1", "bucc2018": "bucc_f1"})
+#: XTREME v1 tasks outside the registry that the leaderboard layout still scores.
+_UNREGISTERED = MappingProxyType({"bucc2018": "bucc_f1"})
 
 
 def available_metrics() -> tuple[str, ...]:
@@ -60,13 +63,17 @@ def get_metric(name: str, *, language: str | None = None) -> Metric:
     return _FACTORIES[name]()
 
 
-def metric_for_task(task: Any, language: str | None = None) -> Metric:
+def metric_for_task(task: TaskSpec | str, language: str | None = None) -> Metric:
     """The metric XTREME scores ``task`` (a TaskSpec or a task name) with, for ``language``."""
-    if isinstance(task, str):
-        if task in _TASK_OVERRIDES:
-            name = _TASK_OVERRIDES[task]
-        else:
-            name = get_task(task).metric
-    else:
-        name = _TASK_OVERRIDES.get(task.name, task.metric)
-    return get_metric(name, language=language if name in LANGUAGE_AWARE else None)
+    if isinstance(task, str) and task in _UNREGISTERED:
+        return get_metric(_UNREGISTERED[task])
+    spec = get_task(task) if isinstance(task, str) else task
+    metric = get_metric(spec.metric, language=language if spec.metric in LANGUAGE_AWARE else None)
+    reported = (metric.headline, *metric.secondary_names)
+    declared = (spec.headline, *spec.companions)
+    if reported != declared:
+        raise ConfigError(
+            f"tasks.yaml: task {spec.name} declares headline/companions {list(declared)} but metric "
+            f"{spec.metric} reports {list(reported)}; set headline: {reported[0]} and companions: {list(reported[1:])}"
+        )
+    return metric

@@ -6,14 +6,14 @@ and checks its labels against the task's.
 """
 
 from xtremer_robust.models.builtin import BUILTIN_MODELS, BUILTIN_PREFIX, builtin_model_dir
-from xtremer_robust.models.heads import HEADS, LoadedModel, label_mapping, load_model, load_tokenizer, scorable_tasks
+from xtremer_robust.models.heads import HeadKey, LoadedModel, label_mapping, load_model, load_tokenizer, scorable_tasks
 from xtremer_robust.models.info import ModelInfo, Prefixes, prefixes_for
 from xtremer_robust.models.resolve import hub_reachable, resolve_model
 
 __all__ = [
     "BUILTIN_MODELS",
     "BUILTIN_PREFIX",
-    "HEADS",
+    "HeadKey",
     "LoadedModel",
     "ModelInfo",
     "Prefixes",

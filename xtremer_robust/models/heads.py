@@ -1,61 +1,62 @@
-"""Load the right head of a checkpoint for a task family, and check that it fits the task.
+"""Load the head a task's family declares (``spec.family.head``), and check that it fits the task.
 
 A checkpoint fine-tuned for XNLI has a sequence-classification head whose ``id2label``
 must name the task's labels; an encoder without that head (the built-in model) cannot
 score XNLI at all. Loading a head class over a checkpoint that lacks the head would
 silently initialise it at random, so we refuse: a missing head is a :class:`ModelError`
-naming the tasks the checkpoint *can* score.
+naming the tasks the checkpoint *can* score. Loading never changes the :class:`ModelInfo` it
+is given: the loaded model carries a copy with its parameter count and head class.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Sequence
 
 from xtremer_robust.errors import ModelError
+from xtremer_robust.families import Family
 from xtremer_robust.models.info import ModelInfo
 from xtremer_robust.tasks import TaskSpec, all_tasks
 
-__all__ = ["HEADS", "LoadedModel", "load_model", "load_tokenizer", "scorable_tasks", "label_mapping"]
-
-#: family -> (transformers Auto class name, architecture suffix of a checkpoint with that head).
-HEADS: dict[str, tuple[str, str]] = {
-    "pair_classification": ("AutoModelForSequenceClassification", "ForSequenceClassification"),
-    "multiple_choice": ("AutoModelForMultipleChoice", "ForMultipleChoice"),
-    "tagging": ("AutoModelForTokenClassification", "ForTokenClassification"),
-    "span_qa": ("AutoModelForQuestionAnswering", "ForQuestionAnswering"),
-    "retrieval": ("AutoModel", ""),
-}
+__all__ = ["HeadKey", "LoadedModel", "load_model", "load_tokenizer", "scorable_tasks", "label_mapping"]
 #: Weights that may be absent without making a head untrustworthy (unused pooler, buffers).
 _IGNORABLE_MISSING = re.compile(r"(^|\.)(pooler\.|position_ids$|embeddings\.position_ids)")
 _GENERIC_LABEL = re.compile(r"^LABEL_(\d+)$")
 
 
+@dataclass(frozen=True)
+class HeadKey:
+    """Which loaded head serves a task: one per family, or one per task where the head's
+    outputs are the task's labels (``Head.task_labels``: an XNLI head cannot score PAWS-X)."""
+
+    family: Family
+    task: str | None
+
+    @classmethod
+    def for_task(cls, task: TaskSpec) -> "HeadKey":
+        return cls(task.family, task.name if task.family.head.task_labels else None)
+
+
 @dataclass
 class LoadedModel:
-    """A model with the head of one family, its tokenizer, and how its labels map to the task's."""
+    """A model with the head of one family, its tokenizer, and how its labels map to the task's.
+
+    ``model`` may be swapped for a compiled or quantized version of itself before scoring.
+    """
 
     model: Any
     tokenizer: Any
     info: ModelInfo
-    family: str
-    #: head output index -> task label (classification and tagging); None otherwise.
+    family: Family
+    #: head output index -> task label (task-specific heads); None otherwise.
     id2label: dict[int, str] | None = None
 
 
-def _families_of(architectures: list[str] | None) -> set[str]:
-    found = {"retrieval"}
-    for family, (_, suffix) in HEADS.items():
-        if suffix and any(arch.endswith(suffix) for arch in architectures or ()):
-            found.add(family)
-    return found
-
-
-def scorable_tasks(architectures: list[str] | None) -> list[str]:
-    """Task names a checkpoint with these architectures can score."""
-    families = _families_of(architectures)
-    return [name for name, spec in all_tasks().items() if spec.family in families]
+def scorable_tasks(architectures: Sequence[str] | None) -> list[str]:
+    """Task names a checkpoint with these architectures can score (every one has an encoder)."""
+    found = list(architectures or ())
+    return [name for name, spec in all_tasks().items() if spec.family.head.fits(found)]
 
 
 def label_mapping(config: Any, task: TaskSpec, model_id: str) -> dict[int, str]:
@@ -103,23 +104,24 @@ def load_model(info: ModelInfo, task: TaskSpec, *, torch_dtype: Any = None, allo
     from transformers import AutoConfig
 
     family = task.family
-    auto_name, suffix = HEADS[family]
+    head = family.head
+    auto_name = head.auto_class
     try:
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=info.trust_remote_code)
     except ValueError as exc:
         hint = " It needs custom code: pass --trust-remote-code if you trust its author." if "trust_remote_code" in str(exc) else ""
         raise ModelError(f"{info.id}: cannot read config.json ({exc}).{hint}") from exc
     architectures = list(getattr(config, "architectures", None) or [])
-    if suffix and architectures and not any(a.endswith(suffix) for a in architectures) and not allow_new_head:
+    if architectures and not head.fits(architectures) and not allow_new_head:
         raise _missing_head(info, task, architectures)
     id2label = None
-    if family in ("pair_classification", "tagging") and not allow_new_head:
+    if head.task_labels and not allow_new_head:
         id2label = label_mapping(config, task, info.id)
     auto = getattr(transformers, auto_name)
     kwargs: dict[str, Any] = {"trust_remote_code": info.trust_remote_code, "output_loading_info": True}
     if torch_dtype is not None:
         kwargs["dtype"] = torch_dtype
-    if allow_new_head and family in ("pair_classification", "tagging"):
+    if allow_new_head and head.task_labels:
         kwargs["num_labels"] = len(task.labels)
     try:
         model, loading = auto.from_pretrained(info.path, attn_implementation="sdpa", **kwargs)
@@ -130,19 +132,18 @@ def load_model(info: ModelInfo, task: TaskSpec, *, torch_dtype: Any = None, allo
     missing = [k for k in loading.get("missing_keys", []) if not _IGNORABLE_MISSING.search(k)]
     if missing and not allow_new_head:
         raise _missing_head(info, task, architectures, missing)
-    if allow_new_head and id2label is None and family in ("pair_classification", "tagging"):
+    if allow_new_head and id2label is None and head.task_labels:
         id2label = dict(enumerate(task.labels))
     model.eval()
-    info.n_parameters = sum(p.numel() for p in model.parameters())
-    info.head = auto_name
-    return LoadedModel(model=model, tokenizer=load_tokenizer(info), info=info, family=family, id2label=id2label)
+    loaded_info = replace(info, n_parameters=sum(p.numel() for p in model.parameters()), head=auto_name)
+    return LoadedModel(model=model, tokenizer=load_tokenizer(info), info=loaded_info, family=family, id2label=id2label)
 
 
 def _missing_head(info: ModelInfo, task: TaskSpec, architectures: list[str], missing: list[str] | None = None) -> ModelError:
-    can = scorable_tasks(architectures) if architectures else [n for n, s in all_tasks().items() if s.family == "retrieval"]
+    can = scorable_tasks(architectures)
     detail = f" (weights absent from the checkpoint: {', '.join(missing[:4])}{'...' if len(missing) > 4 else ''})" if missing else ""
     return ModelError(
         f"{info.id}: this checkpoint ({', '.join(architectures) or 'no architectures in config.json'}) has no "
-        f"{HEADS[task.family][1].removeprefix('For') or 'encoder'} head, which task {task.name} needs{detail}. "
+        f"{task.family.head.label} head, which task {task.name} needs{detail}. "
         f"It can score: {', '.join(can)}. Fine-tune it on {task.name} first, or pass a checkpoint that has the head."
     )

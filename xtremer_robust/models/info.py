@@ -30,9 +30,14 @@ class Prefixes:
     symmetric: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class ModelInfo:
-    """The identity of a model as every results file records it."""
+    """The identity of a model as every results file records it.
+
+    Frozen: one resolved model is shared by every head loaded from it and by the prediction
+    cache keys; a step that learns more (the dtype run, the parameter count of a head) makes
+    a new copy with ``dataclasses.replace``.
+    """
 
     id: str
     revision: str | None

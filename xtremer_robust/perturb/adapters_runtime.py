@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import random
-import tempfile
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +21,8 @@ from types import ModuleType
 from typing import Iterator
 
 import numpy as np
+
+from xtremer_robust.atomic import atomic_write_text
 
 __all__ = ["STOPWORDS", "nltk_data_dir", "import_textattack", "import_nlpaug_char", "seeded_globals"]
 
@@ -38,11 +39,7 @@ def nltk_data_dir() -> Path:
     target = root / "corpora" / "stopwords" / "english"
     wanted = STOPWORDS.read_text(encoding="utf-8")
     if not target.exists() or target.read_text(encoding="utf-8") != wanted:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".english", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(wanted)
-        os.replace(tmp, target)
+        atomic_write_text(target, wanted)
     return root
 
 

@@ -25,6 +25,7 @@ from xtremer_robust.data.records import (
     TaggingItem,
 )
 from xtremer_robust.errors import ConfigError, DataError
+from xtremer_robust.families import FAMILIES
 from xtremer_robust.languages import get_language
 from xtremer_robust.perturb.base import Recipe, item_rng
 from xtremer_robust.perturb.editdistance import grapheme_distance
@@ -32,14 +33,9 @@ from xtremer_robust.perturb.segment import cluster_tuple, graphemes
 
 __all__ = ["Perturbed", "apply_recipe", "DEFAULT_FIELDS", "perturbable_texts"]
 
-#: The text fields each record type perturbs by default, in the order randomness is drawn.
-DEFAULT_FIELDS: dict[type, tuple[str, ...]] = {
-    PairItem: ("text_a", "text_b"),
-    ChoiceItem: ("premise", "choices"),
-    TaggingItem: ("tokens",),
-    QAItem: ("question", "context"),
-    RetrievalItem: ("query",),
-}
+#: The text fields each record type perturbs by default, in the order randomness is drawn:
+#: what each family declares a perturbation may edit (``Family.perturbable``).
+DEFAULT_FIELDS: dict[type, tuple[str, ...]] = {f.record_type: f.perturbable for f in FAMILIES.values()}
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
+from xtremer_robust.atomic import atomic_write_text
 from xtremer_robust.errors import DataError
 
 __all__ = ["SYMBOLS_DIR", "KEYSYMDEF", "keysym_to_char", "parse_layout", "extract_language_layouts", "main"]
@@ -131,13 +130,6 @@ def extract_language_layouts(symbols_dir: Path = SYMBOLS_DIR) -> dict[str, dict[
     return dict(sorted(layouts.items()))
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def main(argv: list[str] | None = None) -> None:
     """Regenerate ``data/keyboards.json`` from the system's xkb-data."""
     parser = argparse.ArgumentParser(description=main.__doc__)
@@ -150,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     text = json.dumps(payload, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if args.write:
-        _write_atomically(Path(__file__).parent / "data" / "keyboards.json", text)
+        atomic_write_text(Path(__file__).parent / "data" / "keyboards.json", text)
     else:
         print(text)
 

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from xtremer_robust.errors import SchemaError
+from xtremer_robust.schema import CLEAN
 from xtremer_robust.report.safe_json import iter_jsonl_gz, safe_relative_path
 from xtremer_robust.report.scoring import metric_for_cell
 from xtremer_robust.report.validate import load_submission
@@ -92,8 +93,8 @@ def compare_submissions(
 
     gap_rows: list[dict[str, Any]] = []
     for key in shared_cells:
-        clean_key = (key[0], key[1], key[2], "clean")
-        if key[3] == "clean" or clean_key not in shared_cells:
+        clean_key = (key[0], key[1], key[2], CLEAN)
+        if key[3] == CLEAN or clean_key not in shared_cells:
             continue
         metric = metric_for_cell(metrics[key]["metric"], metrics[key]["stat_names"], key[1])
         clean_ids = {k[0]: k for k in set(items[0][clean_key]) & set(items[1][clean_key])}

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xtremer_robust.errors import SchemaError
+from xtremer_robust.schema import CLEAN
 from xtremer_robust.report.validate import load_submission
 
 __all__ = ["Entry", "Leaderboard", "collect_leaderboard", "table_columns", "table_rows", "tier_rows", "render_markdown", "md_text"]
@@ -44,7 +45,7 @@ class Entry:
 
     @property
     def variants(self) -> list[str]:
-        return sorted({c["variant"] for c in self.doc["cells"]} - {"clean"})
+        return sorted({c["variant"] for c in self.doc["cells"]} - {CLEAN})
 
     @property
     def tasks(self) -> list[str]:
@@ -96,7 +97,7 @@ def _candidates(folder: Path) -> list[Path]:
 
 
 def _clean_overall(entry: Entry) -> float:
-    agg = entry.aggregate("score", "overall", "clean")
+    agg = entry.aggregate("score", "overall", CLEAN)
     return agg["value"] if agg else float("-inf")
 
 
@@ -141,7 +142,7 @@ def table_rows(board: Leaderboard) -> list[dict[str, tuple[str, float | str]]]:
     """Each row maps a column key to (shown text, sort value)."""
     rows = []
     for rank, entry in enumerate(board.entries, start=1):
-        clean = entry.aggregate("score", "overall", "clean")
+        clean = entry.aggregate("score", "overall", CLEAN)
         row: dict[str, tuple[str, float | str]] = {
             "rank": (str(rank), rank),
             "model": (entry.model, entry.model),
@@ -152,7 +153,7 @@ def table_rows(board: Leaderboard) -> list[dict[str, tuple[str, float | str]]]:
             row[f"gap:{variant}"] = (_fmt(gap, signed=True), gap["value"] if gap else float("inf"))
         for task in board.tasks:
             scopes = [a for a in entry.doc["aggregates"]["per_task"]
-                      if a["kind"] == "score" and a["variant"] == "clean" and a["scope"].startswith(f"task:{task}/")]
+                      if a["kind"] == "score" and a["variant"] == CLEAN and a["scope"].startswith(f"task:{task}/")]
             agg = scopes[0] if scopes else None
             row[f"task:{task}"] = (f"{100 * agg['value']:.1f}" if agg else "-", agg["value"] if agg else float("-inf"))
         row["coverage"] = (str(len(entry.tasks)), len(entry.tasks))

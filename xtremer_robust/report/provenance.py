@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from xtremer_robust.errors import SchemaError
+from xtremer_robust.schema import CLEAN
 from xtremer_robust.report.safe_json import load_json_file, safe_relative_path
 
 __all__ = ["model_block", "harness_block", "subsets_block", "public_model_id"]
@@ -94,7 +95,7 @@ def _from_index(subsets_dir: Path) -> tuple[str, dict[tuple[str, str, str, str],
         manifest = load_json_file(data_file.with_name(f"{entry['variant']}.manifest.json"))
         found[key] = {
             "sha256": entry["sha256"],
-            "recipe": manifest.get("recipe") or ("clean" if entry["variant"] == "clean" else None),
+            "recipe": manifest.get("recipe") or (CLEAN if entry["variant"] == CLEAN else None),
             "params": {k: v for k, v in (manifest.get("params") or {}).items() if isinstance(v, _SCALAR)} or None,
             "seed": manifest.get("seed"),
             "suite_version": manifest.get("suite_version"),
@@ -117,7 +118,7 @@ def subsets_block(results: dict[str, Any], cells: list[dict[str, Any]], subsets_
         entries.append({
             "task": key[0], "language": key[1], "split": key[2], "variant": key[3],
             "subset_sha256": cell.get("subset_sha256"),
-            "recipe": info.get("recipe", cell.get("recipe", "clean" if key[3] == "clean" else None)),
+            "recipe": info.get("recipe", cell.get("recipe", CLEAN if key[3] == CLEAN else None)),
             "params": info.get("params"),
             "seed": info.get("seed", cell.get("recipe_seed")),
             "suite_version": info.get("suite_version"),

@@ -14,12 +14,12 @@ the folder they belong to. Nothing is ever executed or unpickled: the only parse
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import zlib
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
+from xtremer_robust.atomic import atomic_write_bytes as write_bytes_atomic
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.strict_json import MAX_DEPTH, MAX_JSON_BYTES, load_json_file, loads_strict
 
@@ -130,16 +130,3 @@ def safe_relative_path(root: Path, name: object, *, field: str) -> Path:
     return target
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and ``os.replace``: never half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with tmp.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()

@@ -18,12 +18,12 @@ from typing import Any
 import numpy as np
 
 from xtremer_robust.errors import SchemaError
-from xtremer_robust.report.item_stats import check_item_stats
+from xtremer_robust.schema import RESULTS_SCHEMA
+from xtremer_robust.metrics.item_stats import check_item_stats
 from xtremer_robust.report.safe_json import MAX_LINE_BYTES, load_json_file, loads_strict, safe_relative_path
 
 __all__ = ["RESULTS_SCHEMA", "CellItems", "ScoreRun", "read_score_run", "CellKey"]
 
-RESULTS_SCHEMA = "xtremer-robust/results/v1"
 
 #: (task, language, split, variant)
 CellKey = tuple[str, str, str, str]

@@ -29,6 +29,7 @@ from xtremer_robust.report.aggregates import CONVENTION, AggEntry, plan_aggregat
 from xtremer_robust.report.provenance import harness_block, model_block, subsets_block
 from xtremer_robust.report.safe_json import write_bytes_atomic
 from xtremer_robust.safepaths import check_name, check_output_file
+from xtremer_robust.schema import CLEAN
 from xtremer_robust.report.score_outputs import CellItems, read_score_run
 from xtremer_robust.report.scoring import headline_and_secondary, metric_for_cell
 from xtremer_robust.stats import CellGap, PairedCell, Stratum, adjust_family, paired_gaps, score_cis, stratified_aggregate
@@ -36,7 +37,7 @@ from xtremer_robust.stats import CellGap, PairedCell, Stratum, adjust_family, pa
 __all__ = ["SUBMISSION_SCHEMA", "CLEAN_VARIANT", "build_submission", "load_schema", "sidecar_name"]
 
 SUBMISSION_SCHEMA = "xtremer-robust/submission/v1"
-CLEAN_VARIANT = "clean"
+CLEAN_VARIANT = CLEAN
 _SCORE_TOLERANCE = 1e-6
 
 

@@ -30,11 +30,12 @@ from jsonschema.exceptions import best_match
 from xtremer_robust.errors import SchemaError
 from xtremer_robust.languages import all_languages
 from xtremer_robust.report.aggregates import AggEntry, combine, plan_aggregates
-from xtremer_robust.report.item_stats import check_item_stats
+from xtremer_robust.metrics.item_stats import check_item_stats
 from xtremer_robust.report.safe_json import iter_jsonl_gz, load_json_file, safe_relative_path
 from xtremer_robust.report.scoring import metric_for_cell
 from xtremer_robust.report.submission import load_schema
 from xtremer_robust.safepaths import check_name
+from xtremer_robust.schema import CLEAN
 from xtremer_robust.stats import benjamini_hochberg, holm
 
 __all__ = ["ValidationReport", "validate_submission", "validate_document", "load_submission"]
@@ -132,7 +133,7 @@ def _check_consistency(doc: dict[str, Any]) -> None:
                 f"gaps[{i}].gap: {gap['gap']} is not clean_score - perturbed_score = "
                 f"{gap['clean_score'] - gap['perturbed_score']}"
             )
-        clean = cells.get((gap["task"], gap["language"], gap["split"], "clean"))
+        clean = cells.get((gap["task"], gap["language"], gap["split"], CLEAN))
         pert = cells.get((gap["task"], gap["language"], gap["split"], gap["variant"]))
         if clean is None or pert is None:
             raise SchemaError(f"gaps[{i}]: no clean or no '{gap['variant']}' cell for {gap['task']}/{gap['language']}")

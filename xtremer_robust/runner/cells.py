@@ -14,14 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
+from xtremer_robust.data import load_task_data
 from xtremer_robust.data.records import content_hash
 from xtremer_robust.data.taskdata import TaskData
 from xtremer_robust.errors import DataError
+from xtremer_robust.schema import CLEAN
+from xtremer_robust.subsets import iter_index, load_subset
 from xtremer_robust.tasks import TaskSpec, get_task
 
 __all__ = ["CellPlan", "plan_cells", "set_sha256", "CLEAN"]
 
-CLEAN = "clean"
 
 
 @dataclass
@@ -44,8 +46,6 @@ def set_sha256(data: TaskData) -> str:
 
 
 def _clean_cells(tasks: Sequence[TaskSpec], langs: Sequence[str] | None, data_dir: Path | None, split: str | None) -> Iterator[CellPlan]:
-    from xtremer_robust.data import load_task_data  # the data part's entry point
-
     for task in tasks:
         use_split = split or task.eval_split
         for lang in task.languages_for(use_split):
@@ -60,8 +60,6 @@ def _clean_cells(tasks: Sequence[TaskSpec], langs: Sequence[str] | None, data_di
 
 
 def _subset_cells(subsets_dir: Path, tasks: Sequence[TaskSpec], langs: Sequence[str] | None, view: str | None) -> Iterator[CellPlan]:
-    from xtremer_robust.subsets import iter_index, load_subset
-
     wanted = {t.name for t in tasks}
     for entry in iter_index(subsets_dir, view):
         if entry["task"] not in wanted or (langs and entry["language"] not in langs):

@@ -21,6 +21,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from xtremer_robust.atomic import atomic_write_text
+
 __all__ = ["main", "run_rank"]
 
 
@@ -49,7 +51,6 @@ def _read_folder(folder: Path) -> dict[str, Any]:
 
 
 def _write_folder(folder: Path, payload: dict[str, Any]) -> None:
-    from xtremer_robust.runner.outputs import atomic_write_text
 
     for rel, text in payload["files"].items():
         atomic_write_text(folder / rel, text)

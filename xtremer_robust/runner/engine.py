@@ -16,18 +16,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from xtremer_robust.errors import ConfigError
+from xtremer_robust.families.features import Feature
 
 __all__ = ["Feature", "RunSettings", "pick_device", "pick_dtype", "dtype_name", "quantize_int8", "run_features", "collate", "plan_batches"]
-
-
-@dataclass
-class Feature:
-    """One model input: token lists (or, for multiple choice, one list per choice) of one item."""
-
-    owner: int
-    inputs: dict[str, Any]
-    length: int
-    extra: Any = None
 
 
 @dataclass

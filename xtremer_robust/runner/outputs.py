@@ -17,32 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from xtremer_robust.atomic import atomic_write_text
+from xtremer_robust.schema import RESULTS_SCHEMA
 from xtremer_robust.safepaths import check_name, safe_relpath
 
-__all__ = ["RESULTS_SCHEMA", "atomic_write_text", "items_relpath", "write_items", "write_results", "sha256_file"]
+__all__ = ["RESULTS_SCHEMA", "items_relpath", "write_items", "write_results", "sha256_file"]
 
-RESULTS_SCHEMA = "xtremer-robust/results/v1"
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary sibling and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def sha256_file(path: Path) -> str:

@@ -11,16 +11,23 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from xtremer_robust.data.records import Record, content_hash
+from xtremer_robust.errors import ConfigError
+from xtremer_robust.families import Featurizer
 from xtremer_robust.models.heads import LoadedModel
 from xtremer_robust.runner.cache import PredictionCache
 from xtremer_robust.runner.engine import RunSettings, run_features
-from xtremer_robust.runner.families import FAMILY_RUNNERS
 
 __all__ = ["predict_items", "family_runner"]
 
 
-def family_runner(loaded: LoadedModel) -> Any:
-    return FAMILY_RUNNERS[loaded.family](loaded)
+def family_runner(loaded: LoadedModel) -> Featurizer:
+    """The featurizer the loaded model's family declares."""
+    if loaded.family.featurizer is None:
+        raise ConfigError(
+            f"predict_items: family {loaded.family.name} has no per-item featurizer (it ranks a candidate pool); "
+            "use xtremer_robust.runner.retrieval.predict_retrieval"
+        )
+    return loaded.family.featurizer(loaded)
 
 
 def predict_items(
@@ -31,7 +38,7 @@ def predict_items(
     settings: RunSettings,
     device: str,
     advance: Callable[[int], None] | None = None,
-    runner: Any = None,
+    runner: Featurizer | None = None,
 ) -> tuple[list[Any], int]:
     """Predictions of ``items`` in order, and how many were computed (not read from cache)."""
     runner = runner or family_runner(loaded)

@@ -10,7 +10,8 @@ enough for top-1 accuracy, mAP@20, full mAP and the leaderboard files, without w
 the whole ranking.
 
 Prefixes: models trained with them (E5) get ``query``/``passage`` prefixes; symmetric
-tasks (bitext mining, :data:`SYMMETRIC_TASKS`) put the symmetric prefix on both sides.
+tasks (bitext mining: ``symmetric_prefix: true`` in tasks.yaml) put the symmetric prefix
+on both sides.
 """
 
 from __future__ import annotations
@@ -22,16 +23,24 @@ import numpy as np
 
 from xtremer_robust.data.records import Candidate, RetrievalItem, content_hash
 from xtremer_robust.errors import DataError
+from xtremer_robust.families.features import model_max_length
 from xtremer_robust.models.heads import LoadedModel
 from xtremer_robust.runner.cache import PredictionCache
 from xtremer_robust.runner.engine import Feature, RunSettings, run_features
-from xtremer_robust.runner.families.pair import model_max_length
+from xtremer_robust.tasks import get_task
 
-__all__ = ["TOP_K", "SYMMETRIC_TASKS", "predict_retrieval", "embed_texts", "rank_queries"]
+__all__ = ["TOP_K", "predict_retrieval", "embed_texts", "rank_queries", "side_prefixes"]
 
 TOP_K = 20  # mAP@20 (Mewsli-X) needs the top 20; top-1 (Tatoeba) the first
-#: Tasks whose two sides are the same kind of text (translation pairs).
-SYMMETRIC_TASKS = frozenset({"tatoeba"})
+
+
+def side_prefixes(loaded: LoadedModel, task_name: str) -> tuple[str, str]:
+    """(query prefix, candidate prefix) of a model on a task: the symmetric one on both sides
+    where the task's two sides are the same kind of text (``TaskSpec.symmetric_prefix``)."""
+    prefixes = loaded.info.prefixes
+    if get_task(task_name).symmetric_prefix:
+        return prefixes.symmetric, prefixes.symmetric
+    return prefixes.query, prefixes.passage
 
 
 def _sha(text: str) -> str:
@@ -117,8 +126,7 @@ def predict_retrieval(
     """Rankings of ``items`` against ``candidates``, and how many were computed now."""
     if not candidates:
         raise DataError(f"{task_name}: a retrieval set arrived with an empty candidate pool; the reader must supply candidates.")
-    prefixes = loaded.info.prefixes
-    q_prefix, c_prefix = (prefixes.symmetric, prefixes.symmetric) if task_name in SYMMETRIC_TASKS else (prefixes.query, prefixes.passage)
+    q_prefix, c_prefix = side_prefixes(loaded, task_name)
     pool_hash = hashlib.sha256()
     for cand in candidates:
         pool_hash.update(content_hash(cand).encode())

@@ -13,22 +13,24 @@ from __future__ import annotations
 import platform
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from xtremer_robust.errors import DataError, DataUnavailableError, ModelError
-from xtremer_robust.models import HEADS, LoadedModel, ModelInfo, load_model, resolve_model
+from xtremer_robust import __version__
+from xtremer_robust.data.records import content_hash
+from xtremer_robust.metrics import metric_for_task
+from xtremer_robust.models import HeadKey, LoadedModel, ModelInfo, load_model, resolve_model
 from xtremer_robust.models.paths import cache_root
 from xtremer_robust.runner.cache import PredictionCache
-from xtremer_robust.runner.cells import CLEAN, CellPlan
+from xtremer_robust.runner.cells import CellPlan
 from xtremer_robust.runner.engine import RunSettings, dtype_name, pick_device, pick_dtype, quantize_int8
 from xtremer_robust.runner.outputs import items_relpath, write_items, write_results
 from xtremer_robust.runner.predict import predict_items
 from xtremer_robust.runner.retrieval import predict_retrieval
 from xtremer_robust.runner.shards import Shard, in_shard
-from xtremer_robust.subsets.sampling import sample_ids
-from xtremer_robust.runner.stats import item_references, metric_predictions
+from xtremer_robust.data.sampling import SAMPLE_SEED, sample_ids
 
 __all__ = ["ScoreOptions", "RunResult", "Reporter", "score_cells", "harness_info", "default_cache_path"]
 
@@ -96,8 +98,6 @@ def harness_info(device: str, settings: RunSettings, throughput: float | None) -
 
     import torch
 
-    from xtremer_robust import __version__
-
     libraries = {}
     for name in ("torch", "transformers", "tokenizers", "numpy", "huggingface-hub", "accelerate"):
         try:
@@ -118,20 +118,19 @@ def harness_info(device: str, settings: RunSettings, throughput: float | None) -
     }
 
 
-def _load_heads(plans: Sequence[CellPlan], info: ModelInfo, options: ScoreOptions, torch_dtype: Any, device: str, reporter: Reporter) -> tuple[dict[str, LoadedModel], list[dict[str, str]]]:
-    """Load one model per family the cells need; refuse (or, for implicit task lists, skip) misfits."""
+def _load_heads(plans: Sequence[CellPlan], info: ModelInfo, options: ScoreOptions, torch_dtype: Any, device: str, reporter: Reporter) -> tuple[dict[HeadKey, LoadedModel], list[dict[str, str]]]:
+    """Load one model per head the cells need (one per family, or per task for task-specific
+    heads); refuse (or, for implicit task lists, skip) misfits."""
     import torch
 
-    loaded: dict[str, LoadedModel] = {}
+    loaded: dict[HeadKey, LoadedModel] = {}
     skipped: list[dict[str, str]] = []
     seen: set[str] = set()
     for plan in plans:
-        if plan.task.name in seen:
+        key = HeadKey.for_task(plan.task)
+        if plan.task.name in seen or key in loaded:
             continue
         seen.add(plan.task.name)
-        family = plan.task.family
-        if family in loaded and family not in ("pair_classification", "tagging"):
-            continue
         try:
             model = load_model(info, plan.task, torch_dtype=torch_dtype, allow_new_head=options.allow_new_head)
         except ModelError as exc:
@@ -145,27 +144,36 @@ def _load_heads(plans: Sequence[CellPlan], info: ModelInfo, options: ScoreOption
             model.model = quantize_int8(model.model)
         if options.settings.compile:
             model.model = torch.compile(model.model, dynamic=True)
-        loaded[family if family not in ("pair_classification", "tagging") else f"{family}:{plan.task.name}"] = model
-    info.head = ",".join(sorted({m.info.head for m in loaded.values() if m.info.head} | {HEADS[m.family][0] for m in loaded.values()}))
+        loaded[key] = model
     return loaded, skipped
 
 
-def _model_for(loaded: dict[str, LoadedModel], plan: CellPlan) -> LoadedModel | None:
-    return loaded.get(f"{plan.task.family}:{plan.task.name}") or loaded.get(plan.task.family)
+def _run_info(info: ModelInfo, loaded: dict[HeadKey, LoadedModel]) -> ModelInfo:
+    """The model as results.json records it: every head class loaded, the last head's size."""
+    heads = ",".join(sorted({m.family.head.auto_class for m in loaded.values()}))
+    sizes = [m.info.n_parameters for m in loaded.values() if m.info.n_parameters is not None]
+    return replace(info, head=heads or None, n_parameters=sizes[-1] if sizes else info.n_parameters)
+
+
+def _model_for(loaded: dict[HeadKey, LoadedModel], plan: CellPlan) -> LoadedModel | None:
+    return loaded.get(HeadKey.for_task(plan.task))
 
 
 def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Reporter | None = None) -> RunResult:
-    """Score every cell of ``plans``; write items files, XTREME files and results.json under ``options.out``."""
-    from xtremer_robust.metrics import metric_for_task
+    """Score every cell of ``plans``; write items files and results.json under ``options.out``.
 
+    The XTREME leaderboard layout of the clean cells is the report part's job
+    (:func:`xtremer_robust.report.run_layout.write_run_layout`), from the records returned here.
+    """
     reporter = reporter or _Silent()
     if not plans:
         raise DataError("nothing to score: no (task, language) set matched --tasks/--langs in this source")
     info = resolve_model(options.model_id, revision=options.revision, trust_remote_code=options.trust_remote_code)
     device = pick_device(options.settings.device)
     torch_dtype = pick_dtype(options.settings.dtype, device)
-    info.dtype = dtype_name(options.settings.dtype, torch_dtype)
+    info = replace(info, dtype=dtype_name(options.settings.dtype, torch_dtype))
     loaded, skipped = _load_heads(plans, info, options, torch_dtype, device, reporter)
+    info = _run_info(info, loaded)
     plans = [p for p in plans if _model_for(loaded, p) is not None]
     if not plans:
         raise ModelError(f"{info.id}: it has no head for any requested task. " + " ".join(s["reason"] for s in skipped[:1]))
@@ -190,7 +198,7 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
             items = [data.items[p] for p in positions]
             reporter.cell(plan, len(items))
             started = time.perf_counter()
-            if plan.task.family == "retrieval":
+            if plan.task.family.uses_candidates:
                 predictions, fresh = predict_retrieval(
                     model, plan.task.name, items, data.candidates, cache=cache, settings=options.settings, device=device, advance=reporter.advance
                 )
@@ -199,7 +207,7 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
             if fresh:
                 computed += fresh
                 compute_seconds += time.perf_counter() - started
-            record = _cell_record(plan, data, items, positions, predictions, subset_sha, out, metric_for_task(plan.task, plan.language), options)
+            record = _cell_record(plan, items, positions, predictions, subset_sha, out, metric_for_task(plan.task, plan.language))
             (cells if record["labelled"] else unlabelled).append(record)
     throughput = computed / compute_seconds if compute_seconds > 0 else None
     harness = harness_info(device, options.settings, throughput)
@@ -214,8 +222,8 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
     return RunResult(path, info, cells, skipped, harness)
 
 
-#: Seed of the ``--limit`` sample: fixed so that every run (and every model) sees the same items.
-LIMIT_SEED = 0
+#: Seed of the ``--limit`` sample: the data part's one sample seed, shared with ``build-subsets --limit``.
+LIMIT_SEED = SAMPLE_SEED
 
 
 def _limited_positions(items: Sequence[Any], limit: int | None, task: str) -> list[int]:
@@ -223,7 +231,7 @@ def _limited_positions(items: Sequence[Any], limit: int | None, task: str) -> li
 
     Not the first N: several sets are ordered (Tatoeba files run from short to long
     sentences), so a prefix would be a biased sample. The sample is chosen by a seeded hash
-    of the item id (``xtremer_robust.subsets.sample_ids``), the same one ``build-subsets
+    of the item id (``xtremer_robust.data.sampling.sample_ids``), the same one ``build-subsets
     --limit`` uses: the same ids in every language of a parallel set.
     """
     if limit is None:
@@ -232,12 +240,9 @@ def _limited_positions(items: Sequence[Any], limit: int | None, task: str) -> li
     return [p for p, item in enumerate(items) if item.id in keep]
 
 
-def _cell_record(plan: CellPlan, data: Any, items: list, positions: list[int], predictions: list, subset_sha: str, out: Path, metric: Any, options: ScoreOptions) -> dict[str, Any]:
-    from xtremer_robust.data.records import content_hash
-
-    references = item_references(plan.task, items)
-    labelled = all(r is not None for r in references)
-    stats = metric.batch_stats(predictions=metric_predictions(plan.task, items, predictions), references=references) if labelled and items else None
+def _cell_record(plan: CellPlan, items: list, positions: list[int], predictions: list, subset_sha: str, out: Path, metric: Any) -> dict[str, Any]:
+    labelled = plan.task.family.is_labelled(items)
+    stats = plan.task.family.item_stats(metric, items, predictions)
     rows = [
         {"id": item.id, "content_hash": content_hash(item), "prediction": pred, "stats": [float(v) for v in stats[n]] if stats is not None else None, "index": pos}
         for n, (item, pred, pos) in enumerate(zip(items, predictions, positions))
@@ -258,12 +263,4 @@ def _cell_record(plan: CellPlan, data: Any, items: list, positions: list[int], p
         "items_file": relpath,
         "items_sha256": write_items(out, relpath, rows),
     }
-    if plan.variant == CLEAN and options.limit is None and options.shard is None:
-        from xtremer_robust.report.xtreme_layout import write_xtreme_predictions
-
-        leaderboard = [p["top"] for p in predictions] if plan.task.family == "retrieval" else predictions
-        path = write_xtreme_predictions(
-            out / "xtreme", plan.task.name, plan.language, leaderboard, items, candidates=data.candidates or None
-        )
-        record["xtreme_file"] = path.relative_to(out).as_posix()
     return record

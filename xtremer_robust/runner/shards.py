@@ -17,6 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from xtremer_robust.errors import ConfigError, SchemaError, XtremerError
+from xtremer_robust.metrics import metric_for_task
+from xtremer_robust.metrics.item_stats import check_item_stats
 from xtremer_robust.runner.outputs import items_relpath, write_items, write_results
 from xtremer_robust.safepaths import check_name, check_output_dir, safe_relpath
 from xtremer_robust.strict_json import load_json_file, loads_strict
@@ -52,8 +54,6 @@ _MAX_ITEM_LINE = 1024 * 1024
 
 def _read_lines(path: Path, stat_names: list[str], labelled: bool) -> list[dict[str, Any]]:
     """The per-item rows of one shard's cell, each checked (object, index, stats of the right width and range)."""
-    from xtremer_robust.report.item_stats import check_item_stats
-
     rows = []
     try:
         handle = path.open("rb")
@@ -121,8 +121,6 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
     it must be a safe path component, and each ``items_file`` must resolve inside its own
     shard folder (no ``..``, no absolute path, no link out of it).
     """
-    from xtremer_robust.metrics import metric_for_task
-
     check_output_dir(out, option="--out")
     runs = [_read_run(Path(folder)) for folder in shard_dirs]
     shards = sorted(r["shard"]["index"] for r in runs)

@@ -10,7 +10,7 @@ Public surface:
 - :func:`generalized_pairs` - Robust-XLT's cross-language pairs;
 - :class:`Engine`, :class:`DataDirSource`, :class:`MemorySource` - how data and recipes plug in.
 
-The adversarial (model-in-the-loop) search lives in :mod:`xtremer_robust.subsets.adversarial`.
+The adversarial (model-in-the-loop) search is its own part above the runner: :mod:`xtremer_robust.attack`.
 """
 
 from xtremer_robust.subsets.build import BuildReport, Missing, build_subsets, plan_sets
@@ -18,7 +18,7 @@ from xtremer_robust.subsets.engine import DataDirSource, Engine, MemorySource, d
 from xtremer_robust.subsets.generalized import generalized_pairs
 from xtremer_robust.subsets.index import build_index, iter_index, read_index, write_index
 from xtremer_robust.subsets.loader import load_subset
-from xtremer_robust.subsets.sampling import sample_ids
+from xtremer_robust.data.sampling import sample_ids
 from xtremer_robust.subsets.suite import CLEAN, Suite, Variant, load_suite, parse_recipe_specs
 from xtremer_robust.subsets.verify import Problem, compare_with_reference, verify_subsets
 

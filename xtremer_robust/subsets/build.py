@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from xtremer_robust.errors import ConfigError, DataUnavailableError
+from xtremer_robust.families import PAIR_CLASSIFICATION
 from xtremer_robust.tasks import TaskSpec
 from xtremer_robust.subsets.builder import BuildContext, Job, JobResult, expand_jobs, expand_params, needs_data_dir, run_jobs
 from xtremer_robust.subsets.engine import Engine, SetSource, default_engine
@@ -72,7 +73,7 @@ def plan_sets(
             else:
                 chosen.append(lang)
         sets.extend((spec.name, lang, split) for lang in chosen)
-        if spec.name in generalized and spec.family == "pair_classification":
+        if spec.name in generalized and spec.family is PAIR_CLASSIFICATION:
             sets.extend((spec.name, pair_language(a, b), split) for a in chosen for b in chosen if a != b)
     return sets, missing
 

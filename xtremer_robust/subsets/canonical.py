@@ -2,18 +2,19 @@
 
 Every file the builder writes goes through here: JSON with sorted keys, ``ensure_ascii=False``
 and fixed separators (so the bytes do not depend on dict insertion order or the platform),
-``\\n`` line ends, floats rounded to a fixed number of digits, and an atomic replace so that
-a killed build never leaves a half-written subset behind.
+``\\n`` line ends, floats rounded to a fixed number of digits, and an atomic replace
+(:func:`xtremer_robust.atomic.atomic_write_bytes`, re-exported here) so that a killed build
+never leaves a half-written subset behind.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Iterable
+
+from xtremer_robust.atomic import atomic_write_bytes
 
 __all__ = [
     "FLOAT_DIGITS",
@@ -64,28 +65,3 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    The rename is atomic on POSIX and Windows, so readers (and a resumed build) see either
-    the old file, or the complete new one, never a truncated one.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; subsets are shared read-only data
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

@@ -12,9 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
+import numpy as np
+
+from xtremer_robust.data.loader import load_task_data
+from xtremer_robust.data.local import local_files
 from xtremer_robust.data.records import Record
 from xtremer_robust.data.taskdata import TaskData
-from xtremer_robust.errors import ConfigError
+from xtremer_robust.errors import ConfigError, DataUnavailableError, XtremerError
+from xtremer_robust.perturb import apply_recipe, get_recipe
+from xtremer_robust.perturb.apply import DEFAULT_FIELDS, perturbable_texts
+from xtremer_robust.perturb.validity import validity_figures
+from xtremer_robust.tasks import get_task
 
 __all__ = ["Engine", "PerturbedLike", "SetSource", "default_engine", "DataDirSource", "MemorySource"]
 
@@ -48,33 +56,34 @@ class Engine:
         return self.resolve(name, **dict(params))
 
 
-def _perturb_module() -> Any:
-    import xtremer_robust.perturb as perturb
-
-    missing = [n for n in ("get_recipe", "apply_recipe") if not hasattr(perturb, n)]
-    if missing:
-        raise ConfigError(
-            f"xtremer_robust.perturb lacks {', '.join(missing)}: the perturbation recipes are not installed "
-            "in this checkout, so only the clean variant can be built (pass --recipes clean)."
-        )
-    return perturb
+#: A sentence every recipe can work on: a recipe that needs a file (a lexicon) reads it here.
+_PREFLIGHT_TEXT = "Preflight sentence, with some words to change."
 
 
 def _resolve_default(name: str, **params: Any) -> Any:
-    return _perturb_module().get_recipe(name, **params)
+    """The recipe, tried once on a short sentence: a missing lexicon or a bad parameter stops the
+    build here, before any subset file is written, not after the first few sets."""
+    try:
+        recipe = get_recipe(name, **params)
+    except XtremerError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"recipe '{name}' with parameters {dict(params)}: {exc}") from None
+    try:
+        recipe.perturb(_PREFLIGHT_TEXT, lang="en", rng=np.random.default_rng(0))
+    except XtremerError:
+        raise
+    except Exception as exc:  # a recipe that cannot run at all: say which, before any work
+        raise ConfigError(f"recipe '{name}' with parameters {dict(params)} fails on a test sentence: {exc}") from None
+    return recipe
 
 
 def _apply_default(record: Record, recipe: Any, *, seed: int, task: str, lang: str) -> PerturbedLike:
-    return _perturb_module().apply_recipe(record, recipe, seed=seed, task=task, lang=lang)
+    return apply_recipe(record, recipe, seed=seed, task=task, lang=lang)
 
 
 def _validity_default(originals: Sequence[Record], perturbed: Sequence[Record], lang: str, recipe: Any) -> Mapping[str, Any]:
     """``xtremer_robust.perturb.validity.validity_figures`` over the texts the recipe could edit."""
-    try:
-        from xtremer_robust.perturb.apply import DEFAULT_FIELDS, perturbable_texts
-        from xtremer_robust.perturb.validity import validity_figures
-    except ImportError:
-        return {}
     before: list[str] = []
     after: list[str] = []
     for old, new in zip(originals, perturbed):
@@ -107,21 +116,12 @@ class DataDirSource:
     data_dir: str | None
 
     def load(self, task: str, lang: str, split: str) -> TaskData:
-        from xtremer_robust import data
-
-        return data.load_task_data(task, lang, split, data_dir=self.data_dir)
+        return load_task_data(task, lang, split, data_dir=self.data_dir)
 
     def available(self, task: str) -> list[tuple[str, str]] | None:
         """Sets whose files exist (a cheap check: files are read later, once, by the jobs)."""
         if self.data_dir is None:
             return None
-        try:
-            from xtremer_robust.data.local import local_files
-        except ImportError:
-            return None
-        from xtremer_robust.errors import DataUnavailableError
-        from xtremer_robust.tasks import get_task
-
         spec = get_task(task)
         found = []
         for split in spec.splits:
@@ -141,8 +141,6 @@ class MemorySource:
     sets: tuple[TaskData, ...]
 
     def load(self, task: str, lang: str, split: str) -> TaskData:
-        from xtremer_robust.errors import DataUnavailableError
-
         for data in self.sets:
             if (data.task, data.language, data.split) == (task, lang, split):
                 return data

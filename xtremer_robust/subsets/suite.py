@@ -24,11 +24,11 @@ import yaml
 
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.perturb.base import check_rate
+from xtremer_robust.schema import CLEAN
 
 __all__ = ["CLEAN", "Variant", "Suite", "load_suite", "canonical_suite_path", "parse_recipe_specs"]
 
 #: The unperturbed variant; always built, it carries the ids every other variant pairs with.
-CLEAN = "clean"
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
 
 

@@ -5,24 +5,27 @@ Long contexts are cut into windows of ``max_length`` tokens overlapping by ``doc
 paired; spans inside the context, with end >= start and at most ``max_answer_length``
 tokens (XTREME: 30), are scored by start + end logit, and the best span over all windows
 is the answer (Devlin et al. 2019; the HF ``run_qa`` post-processing). These sets always
-have an answer, so no null answer is predicted.
+have an answer, so no null answer is predicted. The head (start/end logits) is not
+task-specific: one checkpoint serves every span-QA task.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Sequence
 
 import numpy as np
 
-from xtremer_robust.data.records import QAItem
 from xtremer_robust.errors import ModelError
-from xtremer_robust.runner.engine import Feature
-from xtremer_robust.runner.families.pair import model_max_length
+from xtremer_robust.families.base import Family, Head, ReaderRule
+from xtremer_robust.families.features import INPUT_KEYS, Feature, model_max_length
+from xtremer_robust.families.pair import as_is
+from xtremer_robust.families.records import QAItem, Record
 
-__all__ = ["QAFamily"]
+__all__ = ["SPAN_QA", "QAFeaturizer", "token_f1"]
 
 
-class QAFamily:
+class QAFeaturizer:
     def __init__(self, loaded: Any, *, max_length: int = 384, doc_stride: int = 128, n_best: int = 20, max_answer_length: int = 30):
         self.loaded = loaded
         self.max_length = min(max_length, model_max_length(loaded))
@@ -46,7 +49,7 @@ class QAFamily:
             return_offsets_mapping=True,
         )
         features = []
-        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+        keys = [k for k in INPUT_KEYS if k in enc]
         for n, owner in enumerate(enc["overflow_to_sample_mapping"]):
             sequence_ids = enc.sequence_ids(n)
             offsets = [o if s == 1 else None for o, s in zip(enc["offset_mapping"][n], sequence_ids)]
@@ -76,3 +79,40 @@ class QAFamily:
                     if score > best_score:
                         best_score, best_text = score, item.context[offsets[s][0] : offsets[e][1]]
         return best_text
+
+
+def token_f1(prediction: str, golds: Sequence[str]) -> float:
+    """Best whitespace-token F1 against the gold answers (SQuAD's measure, without its English normalisation)."""
+    best = 0.0
+    pred = prediction.split()
+    for gold in golds:
+        ref = gold.split()
+        common = sum((Counter(pred) & Counter(ref)).values())
+        if common:
+            p, r = common / len(pred), common / len(ref)
+            best = max(best, 2 * p * r / (p + r))
+    return best
+
+
+def answer_references(items: Sequence[Record]) -> list[Any]:
+    """The item itself (the QA metrics read its answers); None where it has no answer."""
+    return [item if item.answers else None for item in items]  # type: ignore[union-attr]
+
+
+def answer_f1(item: Record, prediction: Any) -> float:
+    return token_f1(str(prediction), [a.text for a in item.answers])  # type: ignore[union-attr]
+
+
+SPAN_QA = Family(
+    name="span_qa",
+    record_type=QAItem,
+    readers=(ReaderRule(r"\.json$", "squad_json"),),
+    head=Head("AutoModelForQuestionAnswering", "ForQuestionAnswering", task_labels=False),
+    perturbable=("question", "context"),
+    attack_fields=("question",),  # answer offsets in the context stay valid
+    featurizer=QAFeaturizer,
+    uses_candidates=False,
+    references=answer_references,
+    metric_inputs=as_is,
+    gold_score=answer_f1,
+)

@@ -1,8 +1,10 @@
-"""Multiple choice (XCOPA): one multiple-choice forward scores every choice of an item.
+"""Multiple choice (XCOPA): a premise, a question type, choices; the gold is a choice index.
 
-Input format, per choice: first segment the premise, second segment the question
-rendered as an English prompt followed by the choice. A checkpoint fine-tuned with
-another format will score lower: fine-tune with :data:`QUESTION_PROMPTS` to match.
+One multiple-choice forward scores every choice of an item. Input format, per choice:
+first segment the premise, second segment the question rendered as an English prompt
+followed by the choice. A checkpoint fine-tuned with another format will score lower:
+fine-tune with :data:`QUESTION_PROMPTS` to match. The head is not task-specific (its
+outputs are one score per choice), so one checkpoint serves every multiple-choice task.
 """
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from xtremer_robust.data.records import ChoiceItem
-from xtremer_robust.runner.engine import Feature
-from xtremer_robust.runner.families.pair import model_max_length
+from xtremer_robust.families.base import Family, Head, ReaderRule
+from xtremer_robust.families.features import INPUT_KEYS, Feature, model_max_length
+from xtremer_robust.families.pair import as_is, exact_label_score, label_references
+from xtremer_robust.families.records import ChoiceItem
 
-__all__ = ["ChoiceFamily", "QUESTION_PROMPTS"]
+__all__ = ["MULTIPLE_CHOICE", "ChoiceFeaturizer", "QUESTION_PROMPTS"]
 
 #: COPA question type -> prompt (the wording used by the SuperGLUE COPA baselines).
 QUESTION_PROMPTS = {"cause": "What was the cause?", "effect": "What happened as a result?"}
 
 
-class ChoiceFamily:
+class ChoiceFeaturizer:
     def __init__(self, loaded: Any):
         self.loaded = loaded
         self.max_length = model_max_length(loaded)
@@ -37,7 +40,7 @@ class ChoiceFamily:
                 firsts.append(item.premise)
                 seconds.append(f"{prompt} {choice}")
         enc = self.loaded.tokenizer(firsts, seconds, truncation=True, max_length=self.max_length)
-        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+        keys = [k for k in INPUT_KEYS if k in enc]
         features, row = [], 0
         for n, item in enumerate(items):
             rows = range(row, row + len(item.choices))
@@ -51,3 +54,18 @@ class ChoiceFamily:
 
     def finalize(self, item: ChoiceItem, features: list[Feature], outputs: list[np.ndarray]) -> int:
         return int(np.argmax(outputs[0]))
+
+
+MULTIPLE_CHOICE = Family(
+    name="multiple_choice",
+    record_type=ChoiceItem,
+    readers=(ReaderRule(r"\.jsonl$", "choice_jsonl"),),
+    head=Head("AutoModelForMultipleChoice", "ForMultipleChoice", task_labels=False),
+    perturbable=("premise", "choices"),
+    attack_fields=("premise",),
+    featurizer=ChoiceFeaturizer,
+    uses_candidates=False,
+    references=label_references,
+    metric_inputs=as_is,
+    gold_score=exact_label_score,
+)

@@ -1,4 +1,4 @@
-"""The greedy character-level attack and adversarial filtering, against a tiny deterministic fake model."""
+"""The attack part: the greedy character-level search and adversarial filtering, against a tiny deterministic fake model."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import regex
 
 from xtremer_robust.data.records import PairItem, Record, TaggingItem
 from xtremer_robust.errors import ConfigError
-from xtremer_robust.subsets.adversarial import attack_items, hard_items
+from xtremer_robust.attack import attack_items, hard_items
+from xtremer_robust.families import PAIR_CLASSIFICATION, RETRIEVAL
 
 
 class KeywordModel:
@@ -112,7 +113,7 @@ def test_hard_items_are_the_reference_models_mistakes() -> None:
 def test_adversarial_subsets_are_written_verified_and_loadable(tmp_path) -> None:
     from xtremer_robust.data.taskdata import TaskData
     from xtremer_robust.subsets import iter_index, load_subset, verify_subsets
-    from xtremer_robust.subsets.adversarial import write_adversarial_subsets
+    from xtremer_robust.attack import write_adversarial_subsets
 
     data = TaskData("xnli", "hi", "test", "pair_classification", tuple(ITEMS))
     manifests = write_adversarial_subsets(tmp_path, data, PerItemModel(), model="Fake/Keyword-1", seed=3, budget=0.5)
@@ -128,15 +129,15 @@ def test_adversarial_subsets_are_written_verified_and_loadable(tmp_path) -> None
 def test_runner_target_scores_hard_labels(monkeypatch) -> None:
     from types import SimpleNamespace
 
-    import xtremer_robust.runner.predict as predict
+    import xtremer_robust.attack.runner_target as runner_target
+    from xtremer_robust.attack.runner_target import RunnerTarget, token_f1
     from xtremer_robust.data.records import Answer, QAItem
-    from xtremer_robust.subsets.runner_target import RunnerTarget, token_f1
 
     def fake_predict_items(loaded, items, *, cache, settings, device):
         return ["entailment" if "sleeps" in i.text_a.split() else "neutral" for i in items], len(items)
 
-    monkeypatch.setattr(predict, "predict_items", fake_predict_items)
-    target = RunnerTarget(SimpleNamespace(family="pair_classification"), cache=None, settings=None)
+    monkeypatch.setattr(runner_target, "predict_items", fake_predict_items)
+    target = RunnerTarget(SimpleNamespace(family=PAIR_CLASSIFICATION), cache=None, settings=None)
     report = attack_items(target, ITEMS[:1], seed=0, task="xnli", lang="en", budget=1.0)
     assert report.results[0].status == "success"  # only the edit of "sleeps" flips it
     assert "sleeps" not in report.results[0].record.text_a.split()
@@ -146,7 +147,7 @@ def test_runner_target_scores_hard_labels(monkeypatch) -> None:
     tag = TaggingItem("t", ("a", "b"), ("O", "B-PER"))
     assert target.gold_score(tag, ["O", "O"]) == 0.5 and not target.is_correct(tag, ["O", "O"])
     with pytest.raises(ConfigError, match="retrieval"):
-        RunnerTarget(SimpleNamespace(family="retrieval"), cache=None, settings=None)
+        RunnerTarget(SimpleNamespace(family=RETRIEVAL), cache=None, settings=None)
 
 
 def test_attack_against_a_tiny_real_model_through_the_runner(tmp_path) -> None:
@@ -157,7 +158,7 @@ def test_attack_against_a_tiny_real_model_through_the_runner(tmp_path) -> None:
     from xtremer_robust.data import load_task_data
     from xtremer_robust.models import load_model, resolve_model
     from xtremer_robust.runner import PredictionCache, RunSettings
-    from xtremer_robust.subsets.runner_target import RunnerTarget
+    from xtremer_robust.attack import RunnerTarget
     from xtremer_robust.tasks import get_task
 
     labels = ["contradiction", "entailment", "neutral"]

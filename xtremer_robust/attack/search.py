@@ -1,4 +1,4 @@
-"""Adversarial subsets, model in the loop: a greedy character-level attack and adversarial filtering.
+"""The adversarial search, model in the loop: a greedy character-level attack and adversarial filtering.
 
 Attack: Gao, Lanchantin, Soffa and Qi (2018), "Black-box Generation of Adversarial Text
 Sequences to Evade Deep Learning Classifiers" (DeepWordBug), IEEE S&P Workshops. Per item:
@@ -11,29 +11,32 @@ Sequences to Evade Deep Learning Classifiers" (DeepWordBug), IEEE S&P Workshops.
 
 Edits work on extended grapheme clusters (``\\X``), never inside one, so Devanagari, Thai or
 Hangul words stay well-formed; their randomness comes from ``item_rng`` so the attack is
-deterministic for a given model. Tagging items are edited inside tokens (the token count and
-tags stay aligned); span-QA items are attacked on the question only (answer offsets in the
-context stay valid); retrieval items on the query.
+deterministic for a given model. The fields edited are those the item's family declares
+(``Family.attack_fields``): a text field is split into words; a sequence field (tagging
+tokens) is edited element by element, so the token count and tags stay aligned. Span-QA
+items are attacked on the question only (answer offsets in the context stay valid).
 
 Filtering: Zellers et al. (2018), "SWAG" (EMNLP) adversarial filtering, in its simplest form:
 the "hard" subset keeps the items a reference model gets wrong.
 
 The model is anything with ``predict(items) -> predictions`` plus two judgements of a
-prediction (:class:`AttackTarget`); the scoring runner provides one (:class:`RunnerTarget`).
+prediction (:class:`AttackTarget`); the scoring runner provides one
+(:class:`~xtremer_robust.attack.runner_target.RunnerTarget`).
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 import regex
 
-from xtremer_robust.data.taskdata import TaskData
-from xtremer_robust.data.records import ChoiceItem, PairItem, QAItem, Record, RetrievalItem, TaggingItem
+from xtremer_robust.data.records import Record
 from xtremer_robust.errors import ConfigError
+from xtremer_robust.families import family_of_record
 from xtremer_robust.perturb.base import item_rng
+from xtremer_robust.perturb.segment import segment
 
 __all__ = [
     "AttackTarget",
@@ -42,8 +45,8 @@ __all__ = [
     "attack_item",
     "attack_items",
     "hard_items",
-    "write_adversarial_subsets",
     "EDIT_OPS",
+    "ATTACK_NAME",
 ]
 
 _CLUSTER = regex.compile(r"\X")
@@ -120,53 +123,46 @@ def _mean(values: list[float]) -> float:
 
 # --- the editable text of a record: (field, piece index) sites --------------------------------
 
+def _is_sequence(record: Record, name: str) -> bool:
+    """A sequence field (tagging tokens) is edited element by element; a text field by words."""
+    return isinstance(getattr(record, name), tuple)
+
+
 def _fields(record: Record) -> dict[str, list[str]]:
-    """Editable pieces per field: words and separators for texts, tokens for tagging."""
-    if isinstance(record, TaggingItem):
-        return {"tokens": list(record.tokens)}
-    names = {PairItem: ("text_a", "text_b"), ChoiceItem: ("premise",), QAItem: ("question",),
-             RetrievalItem: ("query",)}[type(record)]
-    return {name: _split_words(getattr(record, name)) for name in names}
+    """Editable pieces per field the family lets the attack edit: words and separators of a
+    text, elements of a sequence."""
+    names = family_of_record(record).attack_fields
+    if not names:
+        raise ConfigError(f"adversarial search: the {family_of_record(record).name} family has no field an attack may edit")
+    return {name: list(getattr(record, name)) if _is_sequence(record, name) else _split_words(getattr(record, name))
+            for name in names}
 
 
 def _split_words(text: str) -> list[str]:
-    """Word and separator pieces; ``"".join`` gives the text back.
-
-    The perturbation part's script-aware segmenter (Han characters one unit each, Thai runs
-    whole) when present; otherwise runs of letters, digits and marks.
-    """
-    try:
-        from xtremer_robust.perturb.segment import segment
-    except ImportError:
-        segment = None
-    if segment is not None:
-        return [span.text for span in segment(text)]
-    pieces, last = [], 0
-    for match in _WORD.finditer(text):
-        pieces.extend([text[last:match.start()], match.group()])
-        last = match.end()
-    pieces.append(text[last:])
-    return pieces
+    """Word and separator pieces from the script-aware segmenter (Han characters one unit
+    each, Thai runs whole); ``"".join`` gives the text back."""
+    return [span.text for span in segment(text)]
 
 
 def _sites(record: Record, fields: dict[str, list[str]]) -> list[tuple[str, int]]:
-    if isinstance(record, TaggingItem):
-        return [("tokens", i) for i, tok in enumerate(fields["tokens"]) if _WORD.search(tok)]
-    return [(name, i) for name, pieces in fields.items() for i, piece in enumerate(pieces) if _WORD.match(piece)]
+    sites = []
+    for name, pieces in fields.items():
+        wordlike = _WORD.search if _is_sequence(record, name) else _WORD.match
+        sites += [(name, i) for i, piece in enumerate(pieces) if wordlike(piece)]
+    return sites
 
 
 def _render(record: Record, fields: dict[str, list[str]]) -> Record:
-    if isinstance(record, TaggingItem):
-        return replace(record, tokens=tuple(fields["tokens"]))
-    return replace(record, **{name: "".join(pieces) for name, pieces in fields.items()})
+    return replace(record, **{name: tuple(pieces) if _is_sequence(record, name) else "".join(pieces)
+                              for name, pieces in fields.items()})
 
 
 def _without(record: Record, fields: dict[str, list[str]], site: tuple[str, int]) -> Record:
-    """Leave-one-out: the word removed (a token keeps its first cluster, so tags stay aligned)."""
+    """Leave-one-out: the word removed (a sequence element keeps its first cluster, so tags stay aligned)."""
     name, i = site
     changed = {k: list(v) for k, v in fields.items()}
     word = changed[name][i]
-    changed[name][i] = _CLUSTER.findall(word)[0] if isinstance(record, TaggingItem) else ""
+    changed[name][i] = _CLUSTER.findall(word)[0] if _is_sequence(record, name) else ""
     return _render(record, changed)
 
 
@@ -206,8 +202,6 @@ def _alphabet(record: Record, fields: dict[str, list[str]]) -> list[str]:
 
 
 def _edit_ratio(before: Record, after: Record) -> float:
-    import difflib
-
     a = "".join("".join(p) for p in _fields(before).values())
     b = "".join("".join(p) for p in _fields(after).values())
     if not a:
@@ -279,41 +273,3 @@ def hard_items(target: AttackTarget, records: Sequence[Record]) -> tuple[list[Re
     wrong = [r for r, p in zip(records, predictions) if not target.is_correct(r, p)]
     return wrong, {"n_items": len(records), "n_hard": len(wrong),
                    "hard_share": len(wrong) / len(records) if records else 0.0}
-
-
-def model_slug(model: str) -> str:
-    """A file-safe name for a model id: the folder name of a local path, else the id."""
-    if "/" in model and Path(model).expanduser().is_dir():
-        model = Path(model).name
-    return regex.sub(r"[^a-z0-9_.\-]+", "_", model.lower()).strip("_") or "model"
-
-
-def write_adversarial_subsets(out: Path, data: TaskData, target: AttackTarget, *, model: str, seed: int,
-                              budget: float = 0.2, model_facts: dict[str, Any] | None = None,
-                              refresh: bool = True) -> dict[str, dict[str, Any]]:
-    """Attack and filter one set, write ``adv-<model>`` (successes) and ``hard-<model>`` subsets, refresh the index.
-
-    Both subsets land beside the clean one (same folder layout and manifest fields), so the
-    scorer reads them like any other variant; their ids are the clean ids they came from.
-    ``model_facts`` (e.g. the weights sha256) go into both manifests.
-    """
-    from xtremer_robust import __version__
-    from xtremer_robust.subsets.builder import write_subset
-    from xtremer_robust.subsets.index import refresh_index
-
-    report = attack_items(target, data.items, seed=seed, task=data.task, lang=data.language, budget=budget)
-    hard, hard_stats = hard_items(target, data.items)
-    common = {"seed": seed, "limit": None, "package_version": __version__, "suite_version": None, "model": model,
-              "model_facts": dict(model_facts or {})}
-    successes = report.successes()
-    manifests = {
-        "adv": write_subset(out, data, f"adv-{model_slug(model)}", successes, {
-            **common, "recipe": ATTACK_NAME, "params": {"budget": budget}, "n": len(successes),
-            "attack": report.summary(), "queries": {r.id: r.queries for r in report.results}}),
-        "hard": write_subset(out, data, f"hard-{model_slug(model)}", hard, {
-            **common, "recipe": "adversarial_filtering_zellers_2018", "params": {}, "n": len(hard),
-            "filtering": hard_stats}),
-    }
-    if refresh:
-        refresh_index(out)
-    return manifests

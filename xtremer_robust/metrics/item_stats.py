@@ -3,7 +3,8 @@
 A row that no metric could have produced (a hit of 0.7, a negative true-positive count, an
 F1 of 1.2) would still give a number when aggregated, so it is refused where it is read:
 results files, shards and submission sidecars. The ranges follow from each metric's
-definition (:mod:`xtremer_robust.metrics`):
+definition, which is why they live in the metrics part (below the runner, which merges
+shards, and the report, which reads results and sidecars):
 
 - ``correct``, ``hit``, ``em``: 0 or 1 (one item is right or wrong);
 - ``f1``, ``ap``: a fraction in [0, 1];

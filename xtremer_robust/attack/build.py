@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from xtremer_robust.attack.runner_target import RunnerTarget
+from xtremer_robust.attack.write import model_slug, write_adversarial_subsets
 from xtremer_robust.errors import DataUnavailableError, ModelError
-from xtremer_robust.subsets.adversarial import model_slug, write_adversarial_subsets
+from xtremer_robust.models import load_model, resolve_model
+from xtremer_robust.runner import PredictionCache, RunSettings
+from xtremer_robust.runner.score import default_cache_path
 from xtremer_robust.subsets.build import plan_sets
 from xtremer_robust.subsets.engine import SetSource
-from xtremer_robust.subsets.sampling import sample_ids
+from xtremer_robust.subsets.index import refresh_index
+from xtremer_robust.data.sampling import SAMPLE_SEED, sample_ids
 from xtremer_robust.tasks import TaskSpec
 
 __all__ = ["AttackBuildReport", "build_adversarial"]
@@ -34,12 +39,6 @@ def build_adversarial(
     seed: int, limit: int | None, budget: float = 0.2, device: str = "cpu", cache_path: Path | None = None,
 ) -> AttackBuildReport:
     """Write ``adv-<model>`` and ``hard-<model>`` subsets for every available set of ``tasks``."""
-    from xtremer_robust.models import load_model, resolve_model
-    from xtremer_robust.runner import PredictionCache, RunSettings
-    from xtremer_robust.runner.score import default_cache_path
-    from xtremer_robust.subsets.index import refresh_index
-    from xtremer_robust.subsets.runner_target import RunnerTarget
-
     report = AttackBuildReport()
     info = resolve_model(model_id)
     facts = {"weights_sha256": info.weights_sha256, "tokenizer_sha256": info.tokenizer_sha256,
@@ -49,8 +48,8 @@ def build_adversarial(
         report.skipped[f"{m.task}/{m.language}/{m.split}"] = m.reason
     with PredictionCache(cache_path or default_cache_path()) as cache:
         for spec in tasks:
-            if spec.family == "retrieval":
-                report.skipped[spec.name] = "retrieval has no per-item prediction to flip"
+            if not spec.family.attackable:
+                report.skipped[spec.name] = f"{spec.family.name} has no per-item prediction to flip"
                 continue
             chosen = [(t, lang, split) for t, lang, split in sets if t == spec.name]
             if not chosen:
@@ -67,7 +66,7 @@ def build_adversarial(
                 except DataUnavailableError as exc:
                     report.skipped[f"{task}/{lang}/{split}"] = str(exc)
                     continue
-                keep = set(sample_ids([i.id for i in data.items], limit, seed=seed, task=task))
+                keep = set(sample_ids([i.id for i in data.items], limit, seed=SAMPLE_SEED, task=task))
                 data = type(data)(data.task, data.language, data.split, data.family,
                                   tuple(i for i in data.items if i.id in keep), data.candidates, data.sources)
                 manifests = write_adversarial_subsets(out, data, target, model=model_slug(model_id), seed=seed,

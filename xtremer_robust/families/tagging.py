@@ -1,0 +1,79 @@
+"""Sequence tagging (UD-POS, PAN-X): one tag per word, read off the word's FIRST sub-word.
+
+XTREME (``third_party/utils_tag.py``) labels the first sub-word of each word and ignores
+the rest; we predict the same way. A word the tokenizer turns into no sub-word at all,
+or that falls beyond the model's maximum length, gets the fallback tag ("O" where the
+task has it, else its first label): rare, and counted against the model. The head's
+outputs are the task's tag set, so one checkpoint serves one task.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from xtremer_robust.families.base import Family, Head, ReaderRule
+from xtremer_robust.families.features import Feature, encoding_inputs, model_max_length
+from xtremer_robust.families.pair import as_is
+from xtremer_robust.families.records import Record, TaggingItem
+
+__all__ = ["TAGGING", "TaggingFeaturizer"]
+
+
+class TaggingFeaturizer:
+    def __init__(self, loaded: Any):
+        self.loaded = loaded
+        self.max_length = model_max_length(loaded)
+        labels = [loaded.id2label[i] for i in sorted(loaded.id2label)]
+        self.fallback = "O" if "O" in labels else labels[0]
+
+    def head_key(self) -> str:
+        labels = ",".join(self.loaded.id2label[i] for i in sorted(self.loaded.id2label))
+        return f"tagging:first-subword:max{self.max_length}:labels={labels}"
+
+    def featurize(self, items: Sequence[TaggingItem]) -> list[Feature]:
+        enc = self.loaded.tokenizer(
+            [list(i.tokens) for i in items], is_split_into_words=True, truncation=True, max_length=self.max_length
+        )
+        features = []
+        for n in range(len(items)):
+            first: dict[int, int] = {}
+            for position, word in enumerate(enc.word_ids(n)):
+                if word is not None and word not in first:
+                    first[word] = position
+            features.append(Feature(owner=n, inputs=encoding_inputs(enc, n), length=len(enc["input_ids"][n]), extra=first))
+        return features
+
+    def forward(self, model: Any, batch: dict[str, Any]) -> list[np.ndarray]:
+        return list(model(**batch).logits.argmax(-1).cpu().numpy())
+
+    def finalize(self, item: TaggingItem, features: list[Feature], outputs: list[np.ndarray]) -> list[str]:
+        first, best = features[0].extra, outputs[0]
+        return [self.loaded.id2label[int(best[first[w]])] if w in first else self.fallback for w in range(len(item.tokens))]
+
+
+def tag_references(items: Sequence[Record]) -> list[Any]:
+    """The gold tag sequence of each item."""
+    return [list(item.tags) for item in items]  # type: ignore[union-attr]
+
+
+def tag_share(item: Record, prediction: Any) -> float:
+    """The share of tokens whose predicted tag is the gold one."""
+    tags = item.tags  # type: ignore[union-attr]
+    return sum(p == g for p, g in zip(prediction, tags)) / max(1, len(tags))
+
+
+TAGGING = Family(
+    name="tagging",
+    record_type=TaggingItem,
+    readers=(ReaderRule(r"\.conllu$", "conllu"), ReaderRule(r"\.tsv$", "token_tag_tsv")),
+    head=Head("AutoModelForTokenClassification", "ForTokenClassification", task_labels=True),
+    perturbable=("tokens",),
+    attack_fields=("tokens",),
+    featurizer=TaggingFeaturizer,
+    uses_candidates=False,
+    references=tag_references,
+    metric_inputs=as_is,
+    gold_score=tag_share,
+)
