@@ -9,7 +9,9 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from xtremer_robust.cli.common import DataDirOption, console, handle_errors, resolve_data_dir, say, styled
+from xtremer_robust.cli.common import (DataDirOption, check_device, check_dtype, console, handle_errors, resolve_data_dir,
+                                      say, styled)
+from xtremer_robust.safepaths import check_output_dir, check_output_file
 from xtremer_robust.errors import ConfigError
 
 BUILTIN_NOTE = "builtin:me5-small: weights are 4-bit (Q4_0) values expanded to floats, not the original checkpoint."
@@ -81,6 +83,14 @@ def register(app: typer.Typer) -> None:
         hf_logging.set_verbosity_error()
         if submit and shard is not None:
             raise ConfigError("--submit with --shard: a shard is not a whole run; merge the shards with merge-shards, then run `xtremer-robust submit`")
+        # Every argument and output path is checked before the model is loaded or an item scored.
+        check_output_dir(out, option="--out")
+        if cache is not None:
+            check_output_file(cache, option="--cache", example="predictions.sqlite")
+        check_device(device)
+        check_dtype(dtype)
+        if submit:
+            check_output_file(out / "submission.json", option="--out")
         task_specs = parse_tasks(tasks)
         lang_list = _langs(langs)
         for lang in lang_list or ():
@@ -104,6 +114,11 @@ def register(app: typer.Typer) -> None:
             where = skip["task"] + (f"/{skip['language']}" if "language" in skip else "")
             say(styled(f"skipped {where}: {(skip['reason'].splitlines() or [''])[0][:160]}", "dim"))
         console.print(f"wrote {result.results_path}")
+        if limit is None and shard is None:
+            from xtremer_robust.report.run_layout import write_run_layout
+
+            written = write_run_layout(out, plans)
+            console.print(f"wrote the XTREME layout of the clean sets: {out / 'xtreme'} ({len(written)} files)")
         if submit:
             from xtremer_robust.report.submission import build_submission
 
@@ -120,5 +135,8 @@ def register(app: typer.Typer) -> None:
         """Merge the outputs of `score --shard i/n` runs into one results folder."""
         from xtremer_robust.runner import merge_shards
 
+        for folder in shard_dirs:
+            if not folder.is_dir():
+                raise ConfigError(f"merge-shards: '{folder}' is not a folder; pass the --out folders of `score --shard i/n`")
         path = merge_shards(shard_dirs, out)
         console.print(f"wrote {path}")

@@ -29,9 +29,13 @@ def item_rng(seed: int, task: str, lang: str, item_id: str, recipe: str) -> np.r
 
 def check_rate(name: str, rate: float) -> float:
     """Rates are probabilities: refuse anything outside [0, 1] with a message naming the recipe."""
-    if not (0.0 <= float(rate) <= 1.0):
+    try:
+        value = float(rate)
+    except (TypeError, ValueError):
+        raise ConfigError(f"recipe '{name}': rate must be a number in [0, 1], got {rate!r:.40}") from None
+    if isinstance(rate, bool) or not (0.0 <= value <= 1.0):
         raise ConfigError(f"recipe '{name}': rate must be in [0, 1], got {rate}")
-    return float(rate)
+    return value
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,11 @@ limit, and whose file still hashes to the manifest's sha256 is skipped.
 
 from __future__ import annotations
 
+import ctypes
 import json
+import os
+import signal
+import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -28,7 +32,7 @@ from xtremer_robust.subsets.canonical import atomic_write_bytes, canonical_json,
 from xtremer_robust.subsets.engine import Engine, SetSource
 from xtremer_robust.subsets.generalized import generalized_pairs, is_pair_language, split_pair_language
 from xtremer_robust.subsets.layout import candidates_file, manifest_file, subset_file, subset_id
-from xtremer_robust.subsets.sampling import sample_ids
+from xtremer_robust.data.sampling import SAMPLE_SEED, sample_ids
 from xtremer_robust.subsets.suite import CLEAN, Variant
 
 __all__ = ["MANIFEST_FORMAT", "Job", "JobResult", "BuildContext", "run_jobs", "build_subset", "write_subset", "expand_jobs", "expand_params", "needs_data_dir"]
@@ -102,7 +106,7 @@ def _load(ctx: BuildContext, task: str, lang: str, split: str) -> tuple[TaskData
         data, dropped = generalized_pairs(_raw(ctx, task, first, split), _raw(ctx, task, second, split))
     else:
         data = _raw(ctx, task, lang, split)
-    keep = set(sample_ids([item.id for item in data.items], ctx.limit, seed=ctx.seed, task=task))
+    keep = set(sample_ids([item.id for item in data.items], ctx.limit, seed=SAMPLE_SEED, task=task))
     items = tuple(item for item in data.items if item.id in keep)
     return TaskData(data.task, data.language, data.split, data.family, items, data.candidates, data.sources), dropped
 
@@ -272,6 +276,7 @@ def run_jobs(
     """Run every job, serially or on a process pool; results come back sorted by subset id."""
     ordered = sorted(jobs, key=_locality)  # jobs of one set run next to each other: the cache stays warm
     results: list[JobResult] = []
+    workers = worker_count(workers, len(ordered))
     if workers <= 1:
         _init_worker(ctx)
         try:
@@ -283,14 +288,45 @@ def run_jobs(
         finally:
             _raw_cache.clear()
     else:
-        with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(ctx,)) as pool:
+        with ProcessPoolExecutor(max_workers=workers, initializer=_init_pool_worker, initargs=(ctx, os.getpid())) as pool:
             futures = [pool.submit(_run_in_worker, job) for job in ordered]
-            for future in as_completed(futures):
-                result = future.result()
-                results.append(result)
-                if on_done:
-                    on_done(result)
+            try:
+                for future in as_completed(futures):
+                    result = future.result()
+                    results.append(result)
+                    if on_done:
+                        on_done(result)
+            except BaseException:  # an error or Ctrl-C: queued jobs are dropped, not run to the end
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
     return sorted(results, key=lambda r: r.id)
+
+
+def worker_count(requested: int, n_jobs: int) -> int:
+    """Processes worth starting: never more than the jobs, nor than the CPU cores (``--workers 10000`` starts a few)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(requested, n_jobs, cores))
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to end this worker when the build process dies (``kill -9`` included), and check it still lives."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):  # no prctl here: the parent check below still applies
+            pass
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+#: prctl option: the signal this process gets when its parent dies (linux/prctl.h).
+_PR_SET_PDEATHSIG = 1
+
+
+def _init_pool_worker(ctx: BuildContext, parent: int) -> None:
+    _die_with_parent(parent)
+    _init_worker(ctx)
 
 
 def expand_jobs(sets: Iterable[tuple[str, str, str]], variants: Sequence[Variant]) -> list[Job]:

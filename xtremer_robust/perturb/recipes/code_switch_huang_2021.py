@@ -74,7 +74,8 @@ class CodeSwitch(Recipe):
             )
         path = Path(self.lexicon)
         if not path.exists():
-            raise DataError("lexicon file not found", path=path)
+            raise DataError("lexicon file not found; pass lexicon=PATH of the counter-fitted neighbours JSON "
+                            "(DATA_DIR/robust_xlt/counterfitted_neighbors.json), or leave this variant out", path=path)
         return load_lexicon(str(path), path.stat().st_mtime_ns)
 
     def applicable(self, text: str, *, lang: str) -> bool:
