@@ -19,7 +19,7 @@ from typing import Any
 
 from xtremer_robust.errors import SchemaError, XtremerError
 
-__all__ = ["MAX_JSON_BYTES", "MAX_DEPTH", "loads_strict", "load_json_file"]
+__all__ = ["MAX_JSON_BYTES", "MAX_DEPTH", "loads_strict", "load_json_file", "check_value"]
 
 #: A submission of all 10 tasks x 50 languages x a dozen variants is a few MB; 64 MiB is generous.
 MAX_JSON_BYTES = 64 * 1024 * 1024
@@ -136,3 +136,9 @@ def load_json_file(
     except UnicodeDecodeError as exc:
         raise error(f"{path}: not UTF-8 text (byte {exc.start}); JSON files must be UTF-8") from None
     return loads_strict(text.removeprefix("\ufeff"), where=str(path), max_depth=max_depth, error=error)
+
+
+def check_value(value: Any, *, where: str, max_depth: int = MAX_DEPTH, error: type[XtremerError] = SchemaError) -> Any:
+    """The depth and Unicode checks of :func:`loads_strict`, for a value parsed elsewhere."""
+    _check_tree(value, max_depth, where, error)
+    return value

@@ -11,6 +11,8 @@ import json
 
 from xtremer_robust.data.records import ChoiceItem
 from xtremer_robust.data.sources import SourceText
+from xtremer_robust.errors import DataError
+from xtremer_robust.strict_json import check_value
 
 __all__ = ["read_choice_jsonl", "QUESTION_TYPES"]
 
@@ -32,6 +34,12 @@ def read_choice_jsonl(source: SourceText, *, split: str) -> list[ChoiceItem]:
                 '{"premise": ..., "choice1": ..., "choice2": ..., "question": ..., "label": ...}',
                 number,
             ) from None
+        except RecursionError:
+            raise source.error("nested far too deeply; expected one flat JSON object per line", number) from None
+        try:
+            check_value(row, where=f"{source.rel}, line {number}", max_depth=4, error=DataError)
+        except DataError as exc:
+            raise source.error(str(exc).split(": ", 1)[-1], number) from None
         if not isinstance(row, dict):
             raise source.error(f"expected a JSON object, found {type(row).__name__}", number)
         missing = [name for name in _FIELDS if not isinstance(row.get(name), str)]
@@ -52,4 +60,6 @@ def read_choice_jsonl(source: SourceText, *, split: str) -> list[ChoiceItem]:
                 label=None if label is None else int(label),
             )
         )
+    if not items:
+        raise source.error("the file holds no items; expected one JSON object per line (an empty file is refused)")
     return items

@@ -92,6 +92,8 @@ def read_pair_tsv(
             f"expected 3 tab-separated columns (text_a, text_b, label) or 2 (text_a, text_b), found {expected}",
             rows[0][0],
         )
+    if not rows:
+        raise source.error("the file has a header but no rows; expected one tab-separated pair per line after it")
     gold_labels = _read_gold_labels(gold, labels) if gold is not None and expected == 2 else None
     if gold_labels is not None and len(gold_labels) != len(rows):
         raise gold.error(  # type: ignore[union-attr]

@@ -52,6 +52,8 @@ def read_tatoeba(
     """Queries from ``source`` (line i), candidates from ``english`` (line i is the relevant one)."""
     queries = [line for _, line in source.lines()]
     targets = [line for _, line in english.lines()]
+    if not queries:
+        raise source.error("the file is empty; expected one sentence per line, line-aligned with the English file")
     if len(queries) != len(targets):
         raise english.error(
             f"has {len(targets)} lines but {source.rel} has {len(queries)}; the two sides are line-aligned "

@@ -16,8 +16,13 @@ from typing import Any, Iterator
 
 from xtremer_robust.data.records import Answer, QAItem
 from xtremer_robust.data.sources import SourceText
+from xtremer_robust.errors import DataError
+from xtremer_robust.strict_json import check_value
 
 __all__ = ["load_squad_json", "iter_paragraphs", "read_squad_json"]
+
+#: SQuAD v1.1 nests 7 levels (data, article, paragraphs, paragraph, qas, qa, answers...).
+MAX_DATA_DEPTH = 32
 
 
 def load_squad_json(source: SourceText) -> list[dict[str, Any]]:
@@ -30,6 +35,9 @@ def load_squad_json(source: SourceText) -> list[dict[str, Any]]:
             '{"data": [{"paragraphs": [{"context": ..., "qas": [...]}]}]}',
             exc.lineno,
         ) from None
+    except RecursionError:
+        raise source.error(f"nested deeper than {MAX_DATA_DEPTH} levels; a SQuAD v1.1 document nests 7") from None
+    check_value(document, where=source.rel, max_depth=MAX_DATA_DEPTH, error=DataError)
     if not isinstance(document, dict) or not isinstance(document.get("data"), list):
         raise source.error('expected a JSON object with a "data" list (SQuAD v1.1 format)')
     return document["data"]
@@ -55,11 +63,15 @@ def _answers(source: SourceText, where: str, context: str, raw: Any) -> tuple[An
         raise source.error(f'{where}: expected an "answers" list')
     answers = []
     for k, answer in enumerate(raw):
-        if not isinstance(answer, dict) or not isinstance(answer.get("text"), str) or not isinstance(
-            answer.get("answer_start"), int
-        ):
+        start = answer.get("answer_start") if isinstance(answer, dict) else None
+        if not isinstance(answer, dict) or not isinstance(answer.get("text"), str) or not isinstance(start, int) or isinstance(start, bool):
             raise source.error(f'{where}.answers[{k}]: expected {{"text": str, "answer_start": int}}')
-        start, text = answer["answer_start"], answer["text"]
+        text = answer["text"]
+        if start < 0 or start + len(text) > len(context):
+            raise source.error(
+                f"{where}.answers[{k}]: answer_start {start} (with {len(text)} characters of answer) lies outside "
+                f"the context of {len(context)} characters; fix the offset"
+            )
         if context[start : start + len(text)] != text:
             raise source.error(
                 f"{where}.answers[{k}]: answer_start {start} does not point at the answer text {text[:40]!r} "
@@ -82,5 +94,7 @@ def read_squad_json(source: SourceText, *, split: str) -> list[QAItem]:
             ids.append(str(qa.get("id", "")))
             answers = _answers(source, at, context, qa.get("answers", []))
             items.append(QAItem(id="", question=qa["question"], context=context, answers=answers))
+    if not items:
+        raise source.error("the file holds no questions; expected a SQuAD v1.1 document with at least one qas entry")
     use_source_ids = all(ids) and len(set(ids)) == len(ids)
     return [replace(item, id=ids[i] if use_source_ids else f"{split}-{i:05d}") for i, item in enumerate(items)]

@@ -53,6 +53,8 @@ def read_token_tag_tsv(source: SourceText, *, labels: Sequence[str]) -> list[tup
         tags.append(_check_tag(source, number, fields[1], labels))
     if tokens:
         sentences.append((tuple(tokens), tuple(tags)))
+    if not sentences:
+        raise source.error("the file holds no sentences; expected 'token<TAB>tag' lines (an empty file is refused)")
     return sentences
 
 
@@ -67,6 +69,7 @@ def read_conllu(source: SourceText, *, labels: Sequence[str]) -> list[tuple[tupl
     sentences: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     forms: list[str] = []
     tags: list[str] = []
+    word_lines = 0
 
     def close() -> None:
         nonlocal forms, tags
@@ -102,7 +105,10 @@ def read_conllu(source: SourceText, *, labels: Sequence[str]) -> list[tuple[tupl
             )
         forms.append(fields[1])
         tags.append(_check_tag(source, number, fields[3], labels))
+        word_lines += 1
     close()
+    if not word_lines:  # an empty file; a file whose every sentence is withheld (all '_') is not an error
+        raise source.error("the file holds no word lines; expected CoNLL-U sentences (an empty file is refused)")
     return sentences
 
 
