@@ -153,7 +153,7 @@ def test_runner_target_scores_hard_labels(monkeypatch) -> None:
 def test_attack_against_a_tiny_real_model_through_the_runner(tmp_path) -> None:
     """Plumbing on a tiny random checkpoint: the runner predicts, the attack counts and stays label-true."""
     pytest.importorskip("torch")
-    from test_runner_helpers import TINY_DATA, build_model
+    from helpers.models import TINY_DATA, build_model
 
     from xtremer_robust.data import load_task_data
     from xtremer_robust.models import load_model, resolve_model
@@ -180,7 +180,7 @@ def test_attack_against_a_tiny_real_model_through_the_runner(tmp_path) -> None:
 
 def test_build_subsets_attack_option_writes_adversarial_subsets(tmp_path) -> None:
     pytest.importorskip("torch")
-    from test_runner_helpers import TINY_DATA, build_model
+    from helpers.models import TINY_DATA, build_model
     from typer.testing import CliRunner
 
     from xtremer_robust.cli import app

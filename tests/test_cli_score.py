@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from test_runner_helpers import TINY_DATA, build_model
+from helpers.models import TINY_DATA, build_model
 from xtremer_robust.cli import app
 
 LABELS = ["contradiction", "entailment", "neutral"]

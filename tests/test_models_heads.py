@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_helpers import build_model
+from helpers.models import build_model
 from xtremer_robust.errors import HubUnreachableError, ModelError
 from xtremer_robust.models import label_mapping, load_model, prefixes_for, resolve_model, scorable_tasks
 from xtremer_robust.tasks import get_task

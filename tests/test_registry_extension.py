@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_helpers import build_model
+from helpers.models import build_model
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.families import PAIR_CLASSIFICATION
 from xtremer_robust.metrics import metric_for_task

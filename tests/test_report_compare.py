@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_report_fakerun import make_score_run  # noqa: E402
+from helpers.fakerun import make_score_run  # noqa: E402
 
 from xtremer_robust.cli import app  # noqa: E402
 from xtremer_robust.report.compare import compare_submissions  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_runner_helpers import TINY_DATA, build_model
+from helpers.models import TINY_DATA, build_model
 from xtremer_robust.metrics import metric_for_task
 from xtremer_robust.runner import RunSettings, ScoreOptions, plan_cells, score_cells
 from xtremer_robust.tasks import get_task

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_helpers import TINY_DATA, build_model
+from helpers.models import TINY_DATA, build_model
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.models.info import ModelInfo
 from xtremer_robust.runner import RunSettings, ScoreOptions, plan_cells, score_cells

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_helpers import build_model
+from helpers.models import build_model
 
 N_ITEMS = 60
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from test_runner_helpers import TINY_DATA, build_model
+from helpers.models import TINY_DATA, build_model
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.runner import RunSettings, ScoreOptions, in_shard, merge_shards, parse_shard, plan_cells, score_cells
 from xtremer_robust.tasks import get_task

@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 import pytest
 from scipy import stats as sps
-from test_stats_support import Accuracy, MeanScore, RatioF1, paired_binary, paired_counts
+from helpers.stats_metrics import Accuracy, MeanScore, RatioF1, paired_binary, paired_counts
 
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.registry import get_metric

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 from scipy import stats as sps
-from test_stats_support import Accuracy, MeanScore, MedianScore, RatioF1, paired_binary, paired_counts
+from helpers.stats_metrics import Accuracy, MeanScore, MedianScore, RatioF1, paired_binary, paired_counts
 
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.stats import PairedCell, paired_gap, paired_gaps, score_cis

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats as sps
-from test_stats_support import MeanScore
+from helpers.stats_metrics import MeanScore
 
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.stats import benjamini_hochberg, holm, mcnemar_exact, mcnemar_exact_counts, paired_gap

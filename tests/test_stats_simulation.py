@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import stats as sps
-from test_stats_support import Accuracy, MeanScore, RatioF1
+from helpers.stats_metrics import Accuracy, MeanScore, RatioF1
 
 from xtremer_robust.stats import mcnemar_exact, paired_gap
 
@@ -110,7 +110,7 @@ def test_permutation_type_one_error_near_alpha_ratio_metric() -> None:
 def test_stratified_aggregate_coverage_of_a_macro_averaged_gap() -> None:
     """Three languages with true gaps 0.08, 0.05 and 0.12 (same flip model as above, different
     break rates); the XTREME macro-average of the true gaps is their plain mean."""
-    from test_stats_support import Accuracy as Acc
+    from helpers.stats_metrics import Accuracy as Acc
 
     from xtremer_robust.stats import Stratum, stratified_aggregate
 

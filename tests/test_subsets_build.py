@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from test_subsets_fixtures import ENGINE, memory_source, pair_set, suite
+from helpers.subsets import ENGINE, memory_source, pair_set, suite
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.subsets import (
     Variant,

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_report_fakerun import make_score_run  # noqa: E402
+from helpers.fakerun import make_score_run  # noqa: E402
 
 from xtremer_robust.errors import SchemaError  # noqa: E402
 from xtremer_robust.report.submission import build_submission  # noqa: E402

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_report_fakerun import make_score_run  # noqa: E402
+from helpers.fakerun import make_score_run  # noqa: E402
 
 from xtremer_robust.cli import app  # noqa: E402
 from xtremer_robust.errors import SchemaError  # noqa: E402
