@@ -108,6 +108,8 @@ def load_model(info: ModelInfo, task: TaskSpec, *, torch_dtype: Any = None, allo
     auto_name = head.auto_class
     try:
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=info.trust_remote_code)
+    except OSError as exc:  # transformers reports a config.json that is not JSON as an OSError
+        raise ModelError(f"{info.id}: cannot read {info.path}/config.json ({_first_line(exc)}); fix or replace the file.") from None
     except ValueError as exc:
         hint = " It needs custom code: pass --trust-remote-code if you trust its author." if "trust_remote_code" in str(exc) else ""
         raise ModelError(f"{info.id}: cannot read config.json ({exc}).{hint}") from exc
@@ -124,11 +126,20 @@ def load_model(info: ModelInfo, task: TaskSpec, *, torch_dtype: Any = None, allo
     if allow_new_head and head.task_labels:
         kwargs["num_labels"] = len(task.labels)
     try:
-        model, loading = auto.from_pretrained(info.path, attn_implementation="sdpa", **kwargs)
-    except (ValueError, ImportError) as exc:
-        if "sdpa" not in str(exc).lower() and "scaled_dot_product" not in str(exc).lower():
-            raise ModelError(f"{info.id}: cannot build {auto_name} ({exc}).") from exc
-        model, loading = auto.from_pretrained(info.path, **kwargs)  # architecture without SDPA support
+        try:
+            model, loading = auto.from_pretrained(info.path, attn_implementation="sdpa", **kwargs)
+        except (ValueError, ImportError) as exc:
+            if "sdpa" not in str(exc).lower() and "scaled_dot_product" not in str(exc).lower():
+                raise ModelError(f"{info.id}: cannot build {auto_name} ({exc}).") from exc
+            model, loading = auto.from_pretrained(info.path, **kwargs)  # architecture without SDPA support
+    except ModelError:
+        raise
+    except Exception as exc:  # truncated or corrupt weights, refused pickles, shape mismatches
+        raise ModelError(
+            f"{info.id}: cannot load the weights in {info.path} ({type(exc).__name__}: {_first_line(exc)}). "
+            "Check that the weight files are complete (an interrupted download?) and in safetensors format; "
+            "pickled weights that need more than tensors are refused."
+        ) from None
     missing = [k for k in loading.get("missing_keys", []) if not _IGNORABLE_MISSING.search(k)]
     if missing and not allow_new_head:
         raise _missing_head(info, task, architectures, missing)
@@ -137,6 +148,11 @@ def load_model(info: ModelInfo, task: TaskSpec, *, torch_dtype: Any = None, allo
     model.eval()
     loaded_info = replace(info, n_parameters=sum(p.numel() for p in model.parameters()), head=auto_name)
     return LoadedModel(model=model, tokenizer=load_tokenizer(info), info=loaded_info, family=family, id2label=id2label)
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return (lines[0] if lines else type(exc).__name__)[:300]
 
 
 def _missing_head(info: ModelInfo, task: TaskSpec, architectures: list[str], missing: list[str] | None = None) -> ModelError:
