@@ -40,6 +40,7 @@ from typing import Any, Mapping, Sequence
 
 from xtremer_robust.atomic import atomic_write_text
 from xtremer_robust.errors import ConfigError, unknown_name
+from xtremer_robust.families import MULTIPLE_CHOICE, PAIR_CLASSIFICATION, RETRIEVAL, SPAN_QA, TAGGING, Family
 from xtremer_robust.tasks import all_tasks
 
 __all__ = [
@@ -55,24 +56,19 @@ __all__ = [
 
 #: Layout kinds (module table).
 KINDS = ("label", "tags", "index", "choice", "answers", "ranked", "pairs")
-#: (family name, extension) -> kind.
-_BY_FAMILY = {
-    ("pair_classification", "tsv"): "label",
-    ("tagging", "tsv"): "tags",
-    ("retrieval", "tsv"): "index",
-    ("multiple_choice", "jsonl"): "choice",
-    ("span_qa", "json"): "answers",
-    ("retrieval", "json"): "ranked",
+#: (family, extension) -> kind.
+_BY_FAMILY: Mapping[tuple[Family, str], str] = {
+    (PAIR_CLASSIFICATION, "tsv"): "label",
+    (TAGGING, "tsv"): "tags",
+    (RETRIEVAL, "tsv"): "index",
+    (MULTIPLE_CHOICE, "jsonl"): "choice",
+    (SPAN_QA, "json"): "answers",
+    (RETRIEVAL, "json"): "ranked",
 }
 #: Tasks scored from their leaderboard files only (no reader or model here): kind and extension.
 _LAYOUT_ONLY = {"bucc2018": ("pairs", "tsv")}
 #: Metrics whose score looks at the first k ranked ids only (utils_mewslix.TOP_K; LAReQA's k=20).
 _TOP_K_METRICS = {"map20": 20, "map20_full": 20}
-
-
-def _family_name(spec: Any) -> str:
-    family = spec.family
-    return family if isinstance(family, str) else family.name
 
 
 def _kind_and_ext(task: str) -> tuple[str, str]:
@@ -82,11 +78,11 @@ def _kind_and_ext(task: str) -> tuple[str, str]:
     if task not in tasks:
         raise unknown_name("task for the XTREME layout", task, [*tasks, *_LAYOUT_ONLY])
     spec = tasks[task]
-    kind = _BY_FAMILY.get((_family_name(spec), spec.leaderboard_ext))
+    kind = _BY_FAMILY.get((spec.family, spec.leaderboard_ext))
     if kind is None:
         raise ConfigError(
-            f"tasks.yaml: task {task} has family {_family_name(spec)} with leaderboard_ext '{spec.leaderboard_ext}'; "
-            f"the XTREME layout knows {sorted(f'{f}/{e}' for f, e in _BY_FAMILY)}"
+            f"tasks.yaml: task {task} has family {spec.family.name} with leaderboard_ext '{spec.leaderboard_ext}'; "
+            f"the XTREME layout knows {sorted(f'{f.name}/{e}' for f, e in _BY_FAMILY)}"
         )
     return kind, spec.leaderboard_ext
 
