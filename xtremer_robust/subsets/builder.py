@@ -14,7 +14,6 @@ limit, and whose file still hashes to the manifest's sha256 is skipped.
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import signal
 import sys
@@ -27,10 +26,11 @@ from typing import Any, Callable, Iterable, Sequence
 from xtremer_robust import __version__
 from xtremer_robust.data.records import record_to_dict
 from xtremer_robust.data.taskdata import TaskData
-from xtremer_robust.errors import DataUnavailableError
+from xtremer_robust.errors import DataUnavailableError, SchemaError
 from xtremer_robust.subsets.canonical import atomic_write_bytes, canonical_json, jsonl_bytes, round_floats, sha256_bytes, sha256_file
 from xtremer_robust.subsets.engine import Engine, SetSource
 from xtremer_robust.subsets.generalized import generalized_pairs, is_pair_language, split_pair_language
+from xtremer_robust.subsets.index import read_manifest
 from xtremer_robust.subsets.layout import candidates_file, manifest_file, subset_file, subset_id
 from xtremer_robust.data.sampling import SAMPLE_SEED, sample_ids
 from xtremer_robust.subsets.suite import CLEAN, Variant
@@ -129,8 +129,8 @@ def is_complete(out: Path, job: Job, request: dict[str, Any]) -> bool:
     if not mpath.is_file():
         return False
     try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        manifest = read_manifest(mpath)
+    except SchemaError:  # a damaged manifest: the subset is rebuilt
         return False
     if {k: manifest.get(k) for k in request} != round_floats(request):  # manifests hold rounded floats
         return False
