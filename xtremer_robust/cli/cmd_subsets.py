@@ -6,8 +6,9 @@ from pathlib import Path
 
 import typer
 
-from xtremer_robust.cli.common import DataDirOption, console, err_console, handle_errors, resolve_data_dir, say, styled
+from xtremer_robust.cli.common import DataDirOption, console, err_console, check_device, handle_errors, resolve_data_dir, say, styled
 from xtremer_robust.errors import ConfigError, SchemaError
+from xtremer_robust.safepaths import check_output_dir
 
 DEFAULT_OUT = Path("subsets-build")
 
@@ -28,7 +29,7 @@ def build_subsets_command(
     suite_file: Path | None = typer.Option(None, "--suite", help="Recipe suite YAML (default: the canonical subsets/recipes.yaml).", dir_okay=False),
     limit: int | None = typer.Option(None, "--limit", help="Items per task and language: a fixed seeded sample by hash of the item id (the same ids in every language of a parallel set)."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the perturbations and of the --limit sample (default: the suite's seed)."),
-    workers: int = typer.Option(1, "--workers", help="Processes to build with; the output is byte-identical for any number."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Processes to build with (at most one per job and per CPU core); the output is byte-identical for any number."),
     generalized: bool = typer.Option(True, "--generalized/--no-generalized", help="Also build Robust-XLT's cross-language pairs (X-Y) for the suite's pair tasks."),
     attack: str | None = typer.Option(None, "--attack", help="Also write adversarial subsets against this model (Hub id, local folder or builtin:me5-small): adv-<model> (greedy DeepWordBug search successes) and hard-<model> (items it gets wrong)."),
     attack_budget: float = typer.Option(0.2, "--attack-budget", help="With --attack: share of an item's words the search may edit."),
@@ -59,9 +60,17 @@ def build_subsets_command(
         return
     if reference is not None:
         raise ConfigError("--reference only makes sense with --verify")
+    check_device(device)
     if not 0.0 < attack_budget <= 1.0:
         raise ConfigError(f"--attack-budget must be a share of words in (0, 1], got {attack_budget}")
     suite = load_suite(suite_file).select(_split_list(recipes))
+    chosen_tasks, chosen_langs = parse_tasks(tasks), parse_languages(langs)
+    if chosen_langs is not None and not any(lang in task.languages for task in chosen_tasks for lang in chosen_langs):
+        raise ConfigError(
+            f"--langs: none of the chosen tasks ({', '.join(t.name for t in chosen_tasks)}) has the languages "
+            f"{', '.join(chosen_langs)}; `xtremer-robust tasks` lists each task's languages"
+        )
+    check_output_dir(out, option="--out")
     source = DataDirSource(str(resolve_data_dir(data_dir)) if resolve_data_dir(data_dir) else None)
     report = build_subsets(
         out, suite=suite, tasks=parse_tasks(tasks), langs=parse_languages(langs), source=source, seed=seed,

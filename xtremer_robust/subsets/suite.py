@@ -102,7 +102,10 @@ def parse_recipe_specs(specs: list[str]) -> list[Variant]:
             if "=" not in part:
                 raise ConfigError(f"--recipes: '{spec}': expected recipe:key=value (e.g. char_substitution:rate=0.1)")
             key, value = part.split("=", 1)
-            params[key.strip()] = _coerce(value.strip())
+            try:
+                params[key.strip()] = _coerce(value.strip())
+            except (yaml.YAMLError, RecursionError):
+                raise ConfigError(f"--recipes: '{spec}': the value of '{key.strip()}' is not a number, word or true/false") from None
         name = recipe + "".join(f"-{k}_{v}" for k, v in params.items())
         out.append(Variant(name.lower(), recipe, params))
     return out
@@ -114,8 +117,40 @@ def canonical_suite_path() -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+#: A suite lists a few dozen variants; anything far larger is not a suite file.
+MAX_SUITE_BYTES = 1024 * 1024
+
+
+def _parse_yaml(text: str, where: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{where}{line}: not valid YAML ({exc.problem}); fix the file or pass another --suite") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML ({exc}); fix the file or pass another --suite") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: nested too deeply to be a recipe suite") from None
+
+
+def _int(value: Any, where: str, field: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{where}: {field} must be an integer, got {value!r:.60}")
+    return value
+
+
+def _names(value: Any, where: str, field: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {field} must be a list of names, got {value!r:.60}")
+    return tuple(value)
+
+
 def load_suite(path: str | Path | None = None) -> Suite:
-    """Read a suite file; None means the canonical suite (source tree first, then the packaged copy)."""
+    """Read a suite file; None means the canonical suite (source tree first, then the packaged copy).
+
+    Every field is type-checked, and a malformed file stops with its name, line and the problem.
+    """
     if path is None:
         found = canonical_suite_path()
         text = (found.read_text(encoding="utf-8") if found is not None
@@ -124,26 +159,40 @@ def load_suite(path: str | Path | None = None) -> Suite:
     else:
         where = str(path)
         try:
+            if Path(path).stat().st_size > MAX_SUITE_BYTES:
+                raise ConfigError(f"--suite: '{path}' is over {MAX_SUITE_BYTES:,} bytes; a recipe suite is a short YAML file")
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"recipe suite '{path}' cannot be read: {exc}") from None
-    raw = yaml.safe_load(text)
+            raise ConfigError(f"--suite: recipe suite '{path}' cannot be read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"--suite: '{path}' is not UTF-8 text") from None
+    raw = _parse_yaml(text, where)
     if not isinstance(raw, dict) or "variants" not in raw or "version" not in raw:
         raise ConfigError(f"{where}: expected a mapping with 'version', 'seed' and 'variants'")
+    if not isinstance(raw["variants"], (list, type(None))):
+        raise ConfigError(f"{where}: 'variants' must be a list of {{name, recipe, params}} entries")
     variants: list[Variant] = []
     for i, entry in enumerate(raw["variants"] or []):
-        if not isinstance(entry, dict) or "name" not in entry or "recipe" not in entry:
-            raise ConfigError(f"{where}: variant #{i + 1} needs 'name' and 'recipe', got {entry!r}")
-        variants.append(Variant(str(entry["name"]), str(entry["recipe"]), dict(entry.get("params") or {})))
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str) or not isinstance(entry.get("recipe"), str):
+            raise ConfigError(f"{where}: variant #{i + 1} needs a 'name' and a 'recipe' (strings), got {entry!r:.80}")
+        params = entry.get("params") or {}
+        if not isinstance(params, dict) or not all(isinstance(k, str) for k in params):
+            raise ConfigError(f"{where}: variant '{entry['name']}': 'params' must be a mapping of names to values")
+        variants.append(Variant(entry["name"], entry["recipe"], dict(params)))
     views = raw.get("views") or {}
-    sizes = tuple(int(s) for s in views.get("sizes", ()))
-    if any(s <= 0 for s in sizes):
-        raise ConfigError(f"{where}: views.sizes must be positive integers, got {list(sizes)}")
+    if not isinstance(views, dict):
+        raise ConfigError(f"{where}: 'views' must be a mapping with 'sizes' and 'families'")
+    sizes = views.get("sizes") or ()
+    if not isinstance(sizes, (list, tuple)) or not all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in sizes):
+        raise ConfigError(f"{where}: views.sizes must be a list of positive integers, got {sizes!r:.60}")
+    generalized = raw.get("generalized") or {}
+    if not isinstance(generalized, dict):
+        raise ConfigError(f"{where}: 'generalized' must be a mapping with 'tasks'")
     return Suite(
         version=str(raw["version"]),
-        seed=int(raw.get("seed", 0)),
+        seed=_int(raw.get("seed", 0), where, "seed"),
         variants=_with_clean(variants),
-        view_sizes=sizes,
-        view_families=tuple(views.get("families", ("xlmr", "mbert"))),
-        generalized_tasks=tuple((raw.get("generalized") or {}).get("tasks", ())),
+        view_sizes=tuple(sizes),
+        view_families=_names(views.get("families", ("xlmr", "mbert")), where, "views.families"),
+        generalized_tasks=_names(generalized.get("tasks", ()), where, "generalized.tasks"),
     )
