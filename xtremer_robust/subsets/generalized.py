@@ -14,7 +14,7 @@ counted as skipped with a reason, never relabelled.
 from __future__ import annotations
 
 from xtremer_robust.data.records import PairItem
-from xtremer_robust.families import PAIR_CLASSIFICATION
+from xtremer_robust.families import PAIR_CLASSIFICATION, get_family
 from xtremer_robust.data.taskdata import TaskData
 from xtremer_robust.errors import ConfigError
 
@@ -41,7 +41,7 @@ def generalized_pairs(first: TaskData, second: TaskData) -> tuple[TaskData, dict
 
     Returns the joined set (in ``first``'s order) and the counts of items left out, by reason.
     """
-    if first.family != PAIR_CLASSIFICATION.name or second.family != PAIR_CLASSIFICATION.name:
+    if get_family(first.family) is not PAIR_CLASSIFICATION or get_family(second.family) is not PAIR_CLASSIFICATION:
         raise ConfigError(f"generalized pairs need pair-classification sets, got {first.family} and {second.family}")
     if (first.task, first.split) != (second.task, second.split):
         raise ConfigError(f"generalized pairs need the same task and split, got {first.task}/{first.split} "
