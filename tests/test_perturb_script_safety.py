@@ -45,7 +45,8 @@ def _check(name: str, text: str, lang: str, seed: int, *, strict: bool = True) -
     recipe = _recipe(name, 0.5)
     out = recipe.perturb(text, lang=lang, rng=item_rng(seed, "safety", lang, "x", name))
     assert is_well_formed(out), (name, lang, text, out)
-    assert out.encode("utf-8").decode("utf-8") == out
+    # no U+FFFD: an edit made on bytes and decoded with errors="replace" would leave one
+    assert out.count("\ufffd") <= text.count("\ufffd"), (name, lang, text, out)
     lenient = recipe.rewrites_marks or not strict
     assert not split_clusters(text, out, rewrites_marks=lenient), (name, lang, text, out)
 

@@ -29,6 +29,7 @@ def test_int8_scores_records_its_dtype_and_keeps_its_own_cache(tmp_path: Path) -
 
     model = build_model(tmp_path / "model", "pair_classification", labels=LABELS)
     cache = tmp_path / "cache.sqlite"
+    threads = torch.get_num_threads()
     fp32 = _run(model, tmp_path / "fp32", cache, "fp32")
     int8 = _run(model, tmp_path / "int8", cache, "int8")
     # The fp32 predictions were in the cache: int8 still computed every item itself.
@@ -43,7 +44,9 @@ def test_int8_scores_records_its_dtype_and_keeps_its_own_cache(tmp_path: Path) -
     # A second int8 run reads its own predictions back; a second fp32 run reads fp32 ones.
     assert _run(model, tmp_path / "int8b", cache, "int8").harness["throughput_items_per_s"] is None
     assert _run(model, tmp_path / "fp32b", cache, "fp32").harness["throughput_items_per_s"] is None
-    assert torch.get_num_threads() >= 1
+    # quantizing leaves the process's thread count alone, and results.json records the one used
+    assert torch.get_num_threads() == threads
+    assert results["harness"]["device"].endswith(f", {threads} threads)")
 
 
 def test_cache_key_separates_reduced_precision_and_keeps_fp32() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
-TINY_DATA = Path(__file__).resolve().parent / "fixtures" / "data"
+TINY_DATA = Path(__file__).resolve().parents[1] / "fixtures" / "data"
 
 #: family -> transformers class name of the head
 HEAD_CLASSES = {
