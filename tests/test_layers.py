@@ -97,6 +97,13 @@ def test_base_modules_import_only_base() -> None:
             assert part_of_module(target) == BASE, f"{path.name}:{line} imports {target}"
 
 
+def test_families_stay_below_the_task_registry() -> None:
+    """A task spec holds its family object, so the families part may use the base only."""
+    for path in (PACKAGE / "families").glob("*.py"):
+        for line, target in imported_modules(path):
+            assert part_of_module(target) in (BASE, "families"), f"families/{path.name}:{line} imports {target}"
+
+
 def test_no_import_error_fallback_for_the_package_itself() -> None:
     """``try: from xtremer_robust... except ImportError`` hides a missing or cyclic module."""
     offenders = []
