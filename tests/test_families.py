@@ -149,3 +149,13 @@ def test_hub_converters_are_named_by_the_entry_and_label_names_fill_in() -> None
     assert [i.id for i in convert_rows(get_task("tydiqa"), "sw", "test", qa_rows)[0]] == ["swahili-1"]
     assert [i.id for i in convert_rows(get_task("xquad"), "sw", "test", qa_rows)[0]] == ["swahili-1", "english-1"]
     assert get_task("xnli").hub.converter == "pairs" and get_task("tydiqa").hub.converter == "squad_by_language"
+
+
+def test_registry_vocabularies_match_the_parts_that_implement_them() -> None:
+    """tasks.yaml may name only converters and metrics that exist (and every converter is nameable)."""
+    from xtremer_robust.data.hub import CONVERTERS
+    from xtremer_robust.metrics import available_metrics
+    from xtremer_robust.tasks import HUB_CONVERTERS, METRICS
+
+    assert set(HUB_CONVERTERS) == set(CONVERTERS)
+    assert set(METRICS) <= set(available_metrics())
