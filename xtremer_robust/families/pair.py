@@ -14,7 +14,7 @@ from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import Feature, encoding_inputs, model_max_length
 from xtremer_robust.families.records import PairItem, Record
 
-__all__ = ["PAIR_CLASSIFICATION", "PairFeaturizer", "label_references", "exact_label_score"]
+__all__ = ["PAIR_CLASSIFICATION", "PairFeaturizer", "label_references", "exact_label_score", "as_is"]
 
 
 class PairFeaturizer:
