@@ -110,6 +110,9 @@ def load_model(info: ModelInfo, task: TaskSpec, *, torch_dtype: Any = None, allo
         config = AutoConfig.from_pretrained(info.path, trust_remote_code=info.trust_remote_code)
     except OSError as exc:  # transformers reports a config.json that is not JSON as an OSError
         raise ModelError(f"{info.id}: cannot read {info.path}/config.json ({_first_line(exc)}); fix or replace the file.") from None
+    except (TypeError, AttributeError, KeyError) as exc:  # JSON, but not a config object
+        raise ModelError(f"{info.id}: {info.path}/config.json is not a model configuration ({type(exc).__name__}: "
+                         f"{_first_line(exc)}); fix or replace the file.") from None
     except ValueError as exc:
         hint = " It needs custom code: pass --trust-remote-code if you trust its author." if "trust_remote_code" in str(exc) else ""
         raise ModelError(f"{info.id}: cannot read config.json ({exc}).{hint}") from exc
