@@ -20,6 +20,7 @@ from xtremer_robust.data import (
     load_task_data,
     scan_sets,
 )
+from xtremer_robust.tasks import get_task
 from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
 
 
@@ -135,14 +136,24 @@ def test_tatoeba_keeps_english_order(tiny_data_dir: Path) -> None:
 
 
 def test_xquad_r_relevant_sentences(tiny_data_dir: Path) -> None:
-    data = load_task_data("lareqa", "en", data_dir=tiny_data_dir)
+    data = load_task_data("lareqa_monolingual", "en", data_dir=tiny_data_dir)
     by_id = {i.id: i for i in data.items}
     texts = {c.id: c.text for c in data.candidates}
     assert [texts[c] for c in by_id["xr-1"].relevant] == ["The bridge opened in 1932."]
     assert [texts[c] for c in by_id["xr-2"].relevant] == ["Trains cross it daily."]
-    # an answer that crosses a sentence break makes both sentences relevant
-    assert [texts[c] for c in by_id["xr-3"].relevant] == ["Bees make honey.", "They live in hives."]
+    # utils_lareqa: the sentence holding answer_start, even when the answer crosses a break
+    assert [texts[c] for c in by_id["xr-3"].relevant] == ["Bees make honey."]
     assert len(data.candidates) == 5
+
+
+def test_lareqa_is_xtreme_rs_multilingual_pool(tiny_data_dir: Path) -> None:
+    data = load_task_data("lareqa", "en", data_dir=tiny_data_dir)
+    assert len(data.candidates) == 55  # 11 languages x 5 sentences
+    assert {c.id.split("-")[0] for c in data.candidates} == set(get_task("lareqa").languages)
+    for item in data.items:  # one answer sentence per language: exactly 11
+        assert len(item.relevant) == 11 and len({r.split("-")[0] for r in item.relevant}) == 11
+    by_id = {i.id: i for i in data.items}
+    assert "de-000-00" in by_id["xr-1"].relevant and "zh-001-00" in by_id["xr-3"].relevant
 
 
 def test_lareqa_multilingual_pool(tiny_data_dir: Path) -> None:
@@ -291,7 +302,7 @@ def test_tatoeba_sides_of_different_length(data_copy: Path) -> None:
 
 def test_xquad_r_without_sentences(data_copy: Path) -> None:
     shutil.copy(data_copy / "xquad/xquad.th.json", data_copy / "lareqa/en.json")
-    _fails(data_copy, "lareqa", "en", None, "lareqa/en.json", 'expected "sentences" and "sentence_breaks"')
+    _fails(data_copy, "lareqa_monolingual", "en", None, "lareqa/en.json", 'expected "context" and a "sentence_breaks" list')
 
 
 def test_malformed_set_shows_as_error_in_scan_and_raises_in_available_sets(data_copy: Path) -> None:

@@ -19,6 +19,8 @@ TINY = {
     "top1": ([["3", "1"], ["2"], ["9", "2"]], [["3"], ["2"], ["2"]], 2 / 3),
     "map20": ([["x", "g"], ["g"], ["a"] * 20 + ["g"]], [["g"], ["g"], ["g"]], (0.5 + 1.0 + 0.0) / 3),
     "map": ([["r1", "x", "r2"], ["x", "y", "r"]], [["r1", "r2"], ["r"]], ((1 + 2 / 3) / 2 + 1 / 3) / 2),
+    # AP@20: "g" at rank 21 is past the cut (AP@20 0, full AP 1/21)
+    "map20_full": ([["r1", "x", "r2"], ["a"] * 20 + ["g"]], [["r1", "r2"], ["g"]], ((1 + 2 / 3) / 2 + 0.0) / 2),
     "bucc_f1": ([["e1"], ["e3"], []], [["e1"], ["e2"], ["e4"]], 2 * 1 / (2 + 3)),
 }
 
@@ -82,7 +84,9 @@ def test_task_metrics_follow_xtreme():
     assert metric_for_task("tydiqa").name == "em_f1"
     assert metric_for_task("mlqa", "zh").name == "mlqa_em_f1"
     assert metric_for_task("mewslix").headline == "map@20"
-    assert metric_for_task("lareqa").headline == "map"
+    assert metric_for_task("lareqa").headline == "map@20"  # XTREME-R: evaluate_retrieval.py, k=20
+    assert metric_for_task("lareqa").secondary_names == ("map",)
+    assert metric_for_task("lareqa_monolingual").name == "map20_full"
     assert metric_for_task("tatoeba").name == "top1"
 
 

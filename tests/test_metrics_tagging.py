@@ -151,3 +151,12 @@ def test_real_udpos_agreement_and_speed():
     print(f"\n{len(gold)} sentences, {tokens} tokens: F1 ours {ours:.12f} seqeval {theirs:.12f}; "
           f"time ours {ours_s:.2f} s, seqeval {theirs_s:.2f} s (ratio {theirs_s / ours_s:.2f})")
     assert ours == pytest.approx(theirs, abs=1e-12)
+
+
+def test_seqeval_is_the_pinned_release_evaluate_py_used() -> None:
+    """XTREME installs seqeval unpinned; 1.2.2 is its release since 2020-10 and the one pinned here."""
+    from importlib.metadata import version
+
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"seqeval==1.2.2"' in pyproject
+    assert version("seqeval") == "1.2.2"

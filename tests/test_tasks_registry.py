@@ -1,4 +1,4 @@
-"""The task registry: 11 tasks, their languages as in XTREME-R, helpful misses, Hub configs."""
+"""The task registry: the XTREME-R tasks, PAWS-X and the own-language LAReQA variant, their languages as in XTREME-R, helpful misses, Hub configs."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ from xtremer_robust.tasks import FAMILIES, METRICS, all_tasks, get_task, parse_t
 #: Language counts per task, from the XTREME-R table of ANCHORS.md (pawsx: XTREME v1).
 LANGUAGE_COUNTS = {
     "xnli": 15, "xcopa": 11, "udpos": 38, "panx": 48, "xquad": 12, "mlqa": 7, "tydiqa": 9,
-    "tatoeba": 41, "mewslix": 11, "lareqa": 11, "pawsx": 7,
+    "tatoeba": 41, "mewslix": 11, "lareqa": 11, "pawsx": 7, "lareqa_monolingual": 11,
 }
-XTREME_R_TASKS = set(LANGUAGE_COUNTS) - {"pawsx"}
+XTREME_R_TASKS = {name for name, spec in all_tasks().items() if "xtreme-r" in spec.benchmarks}
 
 
-def test_eleven_tasks_with_their_language_counts() -> None:
+def test_the_tasks_with_their_language_counts() -> None:
     assert {name: len(spec.languages) for name, spec in all_tasks().items()} == LANGUAGE_COUNTS
 
 
@@ -46,7 +46,7 @@ def test_unknown_names_answer_with_did_you_mean() -> None:
         get_task("xnli").check_language("yo")
     assert get_task("xcopa").check_language("en") == "en"  # English exists for XCOPA's dev and train
     assert [spec.name for spec in parse_tasks("xnli, xcopa")] == ["xnli", "xcopa"]
-    assert len(parse_tasks(None)) == 11
+    assert len(parse_tasks(None)) == 12
 
 
 def test_hub_configs() -> None:
