@@ -159,3 +159,12 @@ def test_registry_vocabularies_match_the_parts_that_implement_them() -> None:
 
     assert set(HUB_CONVERTERS) == set(CONVERTERS)
     assert set(METRICS) <= set(available_metrics())
+
+
+def test_every_task_has_the_leaderboard_file_kind_its_family_declares() -> None:
+    from xtremer_robust.report.xtreme_layout import KINDS, layout_kind
+
+    for name, spec in all_tasks().items():
+        assert spec.family.layout_kind(spec.leaderboard_ext) == layout_kind(name) in KINDS, name
+    assert RETRIEVAL.layout_kind("tsv") == "index" and RETRIEVAL.layout_kind("json") == "ranked"
+    assert PAIR_CLASSIFICATION.layout_kind("json") is None

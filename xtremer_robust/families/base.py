@@ -96,6 +96,9 @@ class Family:
     metric_inputs: Callable[[Sequence[Record], Sequence[Any]], list[Any]]
     #: Higher = closer to the gold answer (1.0 = fully right); None where undefined.
     gold_score: Callable[[Record, Any], float] | None = None
+    #: XTREME leaderboard files of the family: (extension, file kind) pairs; the kinds are
+    #: written and read by :mod:`xtremer_robust.report.xtreme_layout`.
+    layouts: tuple[tuple[str, str], ...] = ()
 
     def reader_for(self, rel: str) -> str | None:
         """The reader format of a file of this family, or None when no layout matches."""
@@ -103,6 +106,10 @@ class Family:
             if rule.matches(rel):
                 return rule.format
         return None
+
+    def layout_kind(self, ext: str) -> str | None:
+        """The leaderboard file kind of a task of this family whose files end in ``ext``."""
+        return dict(self.layouts).get(ext)
 
     def is_labelled(self, items: Sequence[Record]) -> bool:
         """Whether every item carries gold (unlabelled sets get predictions but no score)."""

@@ -68,4 +68,5 @@ MULTIPLE_CHOICE = Family(
     references=label_references,
     metric_inputs=as_is,
     gold_score=exact_label_score,
+    layouts=(("jsonl", "choice"),),  # {"label": <choice index>} per line
 )

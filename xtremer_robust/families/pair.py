@@ -68,4 +68,5 @@ PAIR_CLASSIFICATION = Family(
     references=label_references,
     metric_inputs=as_is,
     gold_score=exact_label_score,
+    layouts=(("tsv", "label"),),  # one label per line
 )

@@ -115,4 +115,5 @@ SPAN_QA = Family(
     references=answer_references,
     metric_inputs=as_is,
     gold_score=answer_f1,
+    layouts=(("json", "answers"),),  # {question id: answer text}
 )

@@ -54,4 +54,6 @@ RETRIEVAL = Family(
     references=relevant_references,
     metric_inputs=rankings,
     gold_score=None,
+    # Tatoeba: the index of the retrieved English line; LAReQA, Mewsli-X: ranked id lists.
+    layouts=(("tsv", "index"), ("json", "ranked")),
 )

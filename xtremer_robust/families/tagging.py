@@ -76,4 +76,5 @@ TAGGING = Family(
     references=tag_references,
     metric_inputs=as_is,
     gold_score=tag_share,
+    layouts=(("tsv", "tags"),),  # one tag per line, a blank line between sentences
 )

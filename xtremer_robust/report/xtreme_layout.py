@@ -1,7 +1,7 @@
 """The XTREME leaderboard folder layout: ``<out>/<task>/test-<lang>.<ext>``, and its writer.
 
-A task's file kind follows from its family and its ``leaderboard_ext`` in tasks.yaml, so a
-new task of a known family needs no code here (XTREME ``README`` / ``mock_test_data``;
+A task's file kind follows from its family (``Family.layouts``) and its ``leaderboard_ext`` in
+tasks.yaml, so a new task of a known family needs no code here (XTREME ``README`` / ``mock_test_data``;
 ANCHORS.md):
 
 =======  ====================  =====  ============================================================
@@ -40,7 +40,6 @@ from typing import Any, Mapping, Sequence
 
 from xtremer_robust.atomic import atomic_write_text
 from xtremer_robust.errors import ConfigError, unknown_name
-from xtremer_robust.families import MULTIPLE_CHOICE, PAIR_CLASSIFICATION, RETRIEVAL, SPAN_QA, TAGGING, Family
 from xtremer_robust.tasks import all_tasks
 
 __all__ = [
@@ -56,15 +55,6 @@ __all__ = [
 
 #: Layout kinds (module table).
 KINDS = ("label", "tags", "index", "choice", "answers", "ranked", "pairs")
-#: (family, extension) -> kind.
-_BY_FAMILY: Mapping[tuple[Family, str], str] = {
-    (PAIR_CLASSIFICATION, "tsv"): "label",
-    (TAGGING, "tsv"): "tags",
-    (RETRIEVAL, "tsv"): "index",
-    (MULTIPLE_CHOICE, "jsonl"): "choice",
-    (SPAN_QA, "json"): "answers",
-    (RETRIEVAL, "json"): "ranked",
-}
 #: Tasks scored from their leaderboard files only (no reader or model here): kind and extension.
 _LAYOUT_ONLY = {"bucc2018": ("pairs", "tsv")}
 #: Metrics whose score looks at the first k ranked ids only (utils_mewslix.TOP_K; LAReQA's k=20).
@@ -78,11 +68,11 @@ def _kind_and_ext(task: str) -> tuple[str, str]:
     if task not in tasks:
         raise unknown_name("task for the XTREME layout", task, [*tasks, *_LAYOUT_ONLY])
     spec = tasks[task]
-    kind = _BY_FAMILY.get((spec.family, spec.leaderboard_ext))
+    kind = spec.family.layout_kind(spec.leaderboard_ext)  # the family declares its leaderboard files
     if kind is None:
         raise ConfigError(
             f"tasks.yaml: task {task} has family {spec.family.name} with leaderboard_ext '{spec.leaderboard_ext}'; "
-            f"the XTREME layout knows {sorted(f'{f.name}/{e}' for f, e in _BY_FAMILY)}"
+            f"that family's leaderboard files are {[ext for ext, _ in spec.family.layouts]}"
         )
     return kind, spec.leaderboard_ext
 
