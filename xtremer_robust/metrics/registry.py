@@ -11,7 +11,7 @@ that is not computed.
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 from xtremer_robust.errors import ConfigError, unknown_name
 from xtremer_robust.metrics.accuracy import Accuracy
