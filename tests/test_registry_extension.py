@@ -99,3 +99,10 @@ def test_an_entry_whose_score_names_disagree_with_its_metric_is_refused(tmp_path
     bad = _registry(tmp_path, ENTRY.replace("headline: accuracy", "headline: f1"))
     with use_registry(bad), pytest.raises(ConfigError, match="set headline: accuracy"):
         metric_for_task("nli_copy")
+
+
+def test_an_entry_without_a_required_field_names_the_field(tmp_path: Path) -> None:
+    bad = _registry(tmp_path, ENTRY.replace("  leaderboard_ext: tsv\n", ""))
+    with pytest.raises(ConfigError, match="task nli_copy lacks the field 'leaderboard_ext'"):
+        with use_registry(bad):
+            pass

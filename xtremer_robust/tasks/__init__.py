@@ -165,7 +165,20 @@ def _load_registry(path: Path | None) -> Mapping[str, TaskSpec]:
     raw = yaml.safe_load(text)
     if not isinstance(raw, dict):
         raise ConfigError(f"task registry {path or 'tasks.yaml'}: expected a mapping of task name -> spec")
-    return MappingProxyType({name: _spec(name, spec) for name, spec in raw.items()})
+    return MappingProxyType({name: _checked_spec(name, spec) for name, spec in raw.items()})
+
+
+def _checked_spec(name: str, raw: object) -> TaskSpec:
+    """A spec, or a ConfigError naming the task and the field that is missing."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"tasks.yaml: task {name} must be a mapping of fields, got {type(raw).__name__}")
+    try:
+        return _spec(name, raw)
+    except KeyError as exc:
+        raise ConfigError(
+            f"tasks.yaml: task {name} lacks the field {exc.args[0]!r}; the comments at the top of tasks.yaml "
+            "document every field"
+        ) from None
 
 
 def all_tasks() -> Mapping[str, TaskSpec]:
@@ -179,7 +192,8 @@ def use_registry(path: str | Path) -> Iterator[Mapping[str, TaskSpec]]:
 
     Why: a task of an existing family is one YAML entry; this lets a test (or a private
     task) use a copy of tasks.yaml with extra entries without editing the installed package.
-    The file is parsed and checked on entry, so a bad entry fails before any work.
+    The file is parsed and checked on entry, so a bad entry fails before any work; it is
+    parsed once per path in a process (edit a copy under a new name to change it).
     """
     resolved = Path(path).resolve()
     tasks = _load_registry(resolved)
