@@ -128,6 +128,11 @@ def test_unlabelled_sets_get_predictions_but_no_score(xnli_model: Path, tmp_path
     assert [c["language"] for c in results["cells"]] == ["en"]
     (unlabelled,) = results["unlabelled"]
     assert unlabelled["score"] is None and unlabelled["n"] == 3
+    from xtremer_robust.report.run_layout import write_run_layout
+
+    # the report part writes the layout of every clean cell, unlabelled ones included
+    written = write_run_layout(tmp_path / "out", plans)
+    assert [p.name for p in written] == ["test-en.tsv", "test-sw.tsv"]
     assert (tmp_path / "out" / "xtreme" / "xnli" / "test-sw.tsv").read_text().count("\n") == 3
     assert set(read_score_run(tmp_path / "out").cells) == {("xnli", "en", "test", "clean")}
 

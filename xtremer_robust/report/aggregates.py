@@ -3,8 +3,11 @@
 Convention (stated in every submission): within a (task, split) group, the unweighted mean
 over languages (as XTREME's ``evaluate.py``); a tier's figure is the mean over groups of the
 mean over that group's languages in the tier; overall is the unweighted mean over groups.
-QA contributes F1 (EM is reported beside it in each cell's ``secondary``), a choice many
-papers make silently; XTREME's script averages (EM + F1) / 2. Unlike the official script,
+QA contributes F1 (EM is reported beside it in each cell's ``secondary``): the ``f1``
+convention of :data:`xtremer_robust.metrics.xtreme.CONVENTIONS`, a choice many papers make
+silently; XTREME's script averages (EM + F1) / 2 (the ``avg_metric`` convention, which
+``evaluate-layout`` and :func:`~xtremer_robust.metrics.xtreme.benchmark_aggregate` use by
+default). Unlike the official script,
 the overall figure is emitted for any set of tasks, flagged ``complete`` only when every
 XTREME-R task and language is present. Intervals come from the statistics part's stratified
 bootstrap (:func:`xtremer_robust.stats.stratified_aggregate`): each language cell is
@@ -28,14 +31,15 @@ CONVENTION = (
     "over the group's languages in that tier (tiers from Joshi et al. 2020 classes: high 4-5, mid 3, low 0-2). "
     "Overall: unweighted mean over (task, split) groups, emitted for any set of tasks and marked complete only "
     "when all ten XTREME-R tasks are present with all their languages. QA contributes F1 (EM beside it in each "
-    "cell's 'secondary'; XTREME's evaluate.py would average EM and F1). Gap aggregates average the per-cell gaps "
+    "cell's 'secondary': the named 'f1' convention; XTREME's evaluate.py averages EM and F1, the 'avg_metric' "
+    "convention). Gap aggregates average the per-cell gaps "
     "(clean minus variant on shared items) the same way. Intervals: stratified bootstrap (each language cell "
     "resampled independently, then averaged), BCa with a percentile fallback; gap aggregates carry a stratified "
     "paired permutation p-value."
 )
 
-#: XTREME-R's ten tasks: every registered task but XTREME v1's PAWS-X (Ruder et al. 2021, Table 1).
-XTREME_R_TASKS = tuple(name for name in all_tasks() if name != "pawsx")
+#: XTREME-R's ten tasks: those with an ``xtreme-r`` block in tasks.yaml (Ruder et al. 2021, Table 1).
+XTREME_R_TASKS = tuple(name for name, spec in all_tasks().items() if "xtreme-r" in spec.benchmarks)
 
 
 @dataclass(frozen=True)
