@@ -9,7 +9,7 @@ Views are lists of subset ids with their hashes, not copies of data:
 - ``tier:high|mid|low`` - languages by Joshi et al. (2020) class (high = 4-5, mid = 3, low = 0-2);
 - ``unseen:<family>`` - languages a model family never saw in pre-training (``Language.seen_by``);
 - ``size:<N>`` - every subset cut to N items; the loader picks the same seeded-hash sample
-  as ``--limit`` (:func:`xtremer_robust.subsets.sampling.sample_ids`), so the cut nests and
+  as ``--limit`` (:func:`xtremer_robust.data.sampling.sample_ids`), so the cut nests and
   is the same ids in every language of a parallel set;
 - ``generalized`` - Robust-XLT's cross-language pairs (languages ``X-Y``).
 """
