@@ -77,3 +77,35 @@ def test_map_headlines_and_errors():
         MeanAveragePrecision().item_stats(prediction=["a"], reference=[])
     with pytest.raises(ConfigError, match="ranked list of candidate ids"):
         MeanAveragePrecision().item_stats(prediction={"a": 1}, reference=["a"])
+
+
+def _naive_ap_at_k(targets: set[str], ranked: list[str], k: int | None) -> float:
+    """AP@k as utils_lareqa.average_precision_at_k describes it, written as a plain loop."""
+    ranked = ranked[:k] if k else ranked
+    hits, score = 0, 0.0
+    for i, pred in enumerate(ranked):
+        if pred in targets and pred not in ranked[:i]:
+            hits += 1
+            score += hits / (i + 1)
+    return score / (min(len(targets), k) if k else len(targets))
+
+
+def test_lareqa_map_at_20_and_full_map_equal_the_naive_loop():
+    import numpy as np
+
+    from xtremer_robust.metrics.retrieval import MapAtKWithFull
+
+    rng = np.random.default_rng(0)
+    metric = MapAtKWithFull()
+    predictions, references = [], []
+    for _ in range(200):
+        pool = [f"c{i}" for i in range(60)]
+        ranking = [pool[j] for j in rng.permutation(60)]
+        relevant = set(rng.choice(pool, size=11, replace=False))  # 11 relevant, as XTREME-R's LAReQA
+        predictions.append(ranking)
+        references.append(sorted(relevant))
+    stats = metric.batch_stats(predictions=predictions, references=references)
+    at20 = [_naive_ap_at_k(set(r), p, 20) for p, r in zip(predictions, references)]
+    full = [_naive_ap_at_k(set(r), p, None) for p, r in zip(predictions, references)]
+    assert metric.scores(stats) == pytest.approx({"map@20": np.mean(at20), "map": np.mean(full)}, abs=1e-12)
+    assert metric.headline == "map@20" and metric.secondary_names == ("map",)
