@@ -150,7 +150,10 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
             metric = metric_for_task(task, language)
         except XtremerError as exc:
             raise SchemaError(f"merge-shards: cell {key}: {exc}") from None
-        labelled = all(cell.get("labelled", True) for cell, _ in parts)
+        flags = {cell.get("labelled", True) for cell, _ in parts}
+        if len(flags) != 1:
+            raise SchemaError(f"merge-shards: cell {key} is labelled in some shards and not in others; rerun the shards")
+        labelled = flags.pop()
         if labelled and tuple(first["stat_names"]) != tuple(metric.stat_names):
             raise SchemaError(f"merge-shards: cell {key}: stat_names {first['stat_names']}, but {task} scores with {list(metric.stat_names)}")
         stats = np.asarray([r["stats"] for r in rows], dtype=np.float64).reshape(len(rows), len(first["stat_names"])) if labelled else None
@@ -164,9 +167,11 @@ def merge_shards(shard_dirs: Sequence[Path], out: Path) -> Path:
             items_sha256=write_items(out, relpath, rows),
         )
         (merged_cells if labelled else unlabelled).append(first)
-    harness = dict(runs[0]["harness"])
+    harness = dict(runs[0].get("harness") or {})
     harness["merged_from_shards"] = count
-    rates = [r["harness"].get("throughput_items_per_s") for r in runs]
+    rates = [(r.get("harness") or {}).get("throughput_items_per_s") for r in runs]
     numeric = all(isinstance(r, (int, float)) and not isinstance(r, bool) and r > 0 for r in rates)
     harness["throughput_items_per_s"] = sum(rates) if numeric else None
-    return write_results(out, runs[0]["model"], harness, merged_cells, skipped=runs[0].get("skipped", []), unlabelled=unlabelled)
+    skipped = runs[0].get("skipped", [])
+    return write_results(out, runs[0]["model"], harness, merged_cells, skipped=skipped if isinstance(skipped, list) else [],
+                         unlabelled=unlabelled)

@@ -125,7 +125,7 @@ def check_index(index: Any, path: Path) -> dict[str, Any]:
         if not isinstance(refs, list):
             raise _fail(f"{path}: views.{name}", "expected a list")
         for position, ref in enumerate(refs):
-            if not isinstance(ref, dict) or ref.get("id") not in ids or not _is_count(ref.get("n", 0)):
+            if not isinstance(ref, dict) or not isinstance(ref.get("id"), str) or ref["id"] not in ids or not _is_count(ref.get("n", 0)):
                 raise _fail(f"{path}: views.{name}[{position}]", "expected {'id': <a listed subset>, 'n': <count>}")
     return index
 
