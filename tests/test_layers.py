@@ -131,3 +131,78 @@ def test_the_checker_sees_function_level_and_relative_imports(tmp_path: Path, mo
     found = sorted(name for _, name in imported_modules(fake / "mod.py"))
     assert found == ["xtremer_robust.report", "xtremer_robust.runner"]
     assert all(rank[part_of_module(name)] > rank["data"] for name in found)
+
+
+def _import_graph(package: Path) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """(module-level, function-level) imports between the modules of ``package``, by module name."""
+    base = package.parent
+    names = {}
+    for path in package.rglob("*.py"):
+        parts = list(path.relative_to(base).with_suffix("").parts)
+        names[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+
+    def resolve(name: str) -> str | None:
+        while name and name not in names:
+            name = name.rsplit(".", 1)[0] if "." in name else ""
+        return name or None
+
+    top: dict[str, set[str]] = {m: set() for m in names}
+    inner: dict[str, set[str]] = {m: set() for m in names}
+
+    def visit(module: str, node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            nested = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef))
+            targets: list[str] = []
+            if isinstance(child, ast.ImportFrom) and child.module and not child.level:
+                # ``from pkg import name``: the submodule pkg.name where there is one, else pkg
+                targets = [f"{child.module}.{a.name}" if f"{child.module}.{a.name}" in names else child.module
+                           for a in child.names]
+            elif isinstance(child, ast.Import):
+                targets = [a.name for a in child.names]
+            for target in targets:
+                found = resolve(target) if target.split(".")[0] == package.name else None
+                if found and found != module:
+                    (inner if nested else top)[module].add(found)
+            visit(module, child, nested)
+
+    for module, path in names.items():
+        visit(module, ast.parse(path.read_text(encoding="utf-8")), False)
+    return top, inner
+
+
+def _reaches(top: dict[str, set[str]], start: str, goal: str) -> bool:
+    """Whether ``start`` imports ``goal`` through a chain of module-level imports.
+
+    Parent packages are left out: Python runs a package's ``__init__`` once, and a submodule
+    imported while it runs still loads, so only explicit imports make a cycle that fails.
+    """
+    seen, stack = set(), [start]
+    while stack:
+        module = stack.pop()
+        if module == goal:
+            return True
+        for nxt in top.get(module, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return False
+
+
+def hidden_cycles(package: Path) -> list[str]:
+    """Function-level imports whose target imports the importing module back at module level."""
+    top, inner = _import_graph(package)
+    return [f"{m} -> {t}" for m in sorted(inner) for t in sorted(inner[m]) if _reaches(top, t, m)]
+
+
+def test_no_function_level_import_hides_a_cycle() -> None:
+    assert hidden_cycles(PACKAGE) == []
+
+
+def test_the_cycle_check_finds_a_hidden_cycle(tmp_path: Path) -> None:
+    fake = tmp_path / "xtremer_robust"
+    (fake / "runner").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "runner" / "__init__.py").write_text("")
+    (fake / "runner" / "score.py").write_text("from xtremer_robust.runner import cells\n")
+    (fake / "runner" / "cells.py").write_text("def load():\n    from xtremer_robust.runner.score import x\n")
+    assert hidden_cycles(fake) == ["xtremer_robust.runner.cells -> xtremer_robust.runner.score"]
