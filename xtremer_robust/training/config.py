@@ -1,0 +1,152 @@
+"""What one ``xtremer-robust train`` run is: a frozen, validated configuration.
+
+The same fields come from the command line or a YAML file. The configuration is written
+into the output folder; a later run with another configuration in the same folder is
+refused (its checkpoints would be mixed with this one's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xtremer_robust.errors import ConfigError
+
+__all__ = ["Hyperparameters", "TrainConfig", "parse_int_list", "load_train_yaml"]
+
+
+@dataclass(frozen=True)
+class Hyperparameters:
+    """Training settings shared by both stages (defaults: CPU-sized, see docs/training.md)."""
+
+    #: Target fine-tuning: a fixed number of optimizer steps (zero-shot: no target-language dev set).
+    target_steps: int = 300
+    target_lr: float = 3e-5
+    #: Intermediate training: linear warmup over this many steps, then constant (see docs/training.md).
+    intermediate_lr: float = 3e-5
+    intermediate_warmup: int = 10
+    batch_size: int = 16
+    grad_accumulation: int = 1
+    max_length: int = 128
+    qa_max_length: int = 256
+    weight_decay: float = 0.01
+    #: Freeze the word-embedding matrix (most of a multilingual model's parameters).
+    freeze_embeddings: bool = False
+    #: Also freeze the lowest N transformer layers (0: train every layer).
+    freeze_layers: int = 0
+    #: With frozen layers: compute the frozen prefix once per example and train only the rest
+    #: (training/prefix_cache.py); frozen layers then run without dropout.
+    cache_frozen: bool = True
+    #: Use at most this many English training examples (None: all), a seeded sample.
+    max_train_examples: int | None = None
+    #: The same for the intermediate task (None: as max_train_examples).
+    max_intermediate_examples: int | None = None
+    #: Save resumable state every this many optimizer steps.
+    save_every: int = 50
+    #: torch threads (None: torch's default).
+    threads: int | None = None
+    #: bf16 mixed precision (GPU only; CPU training stays fp32).
+    bf16: bool = False
+
+    def __post_init__(self) -> None:
+        positive = ("target_steps", "batch_size", "grad_accumulation", "max_length", "qa_max_length", "save_every")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{name}: expected a positive whole number, got {value!r}")
+        for name in ("target_lr", "intermediate_lr"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0 < float(value) < 1:
+                raise ConfigError(f"{name}: expected a learning rate between 0 and 1, got {value!r}")
+        if not isinstance(self.intermediate_warmup, int) or self.intermediate_warmup < 0:
+            raise ConfigError(f"intermediate_warmup: expected a whole number >= 0, got {self.intermediate_warmup!r}")
+        if not isinstance(self.freeze_layers, int) or self.freeze_layers < 0:
+            raise ConfigError(f"freeze_layers: expected a whole number >= 0, got {self.freeze_layers!r}")
+        if self.max_train_examples is not None and (not isinstance(self.max_train_examples, int) or self.max_train_examples < 1):
+            raise ConfigError(f"max_train_examples: expected a positive whole number, got {self.max_train_examples!r}")
+        if self.max_intermediate_examples is not None and (not isinstance(self.max_intermediate_examples, int) or self.max_intermediate_examples < 1):
+            raise ConfigError(f"max_intermediate_examples: expected a positive whole number, got {self.max_intermediate_examples!r}")
+        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
+            raise ConfigError(f"threads: expected a positive whole number, got {self.threads!r}")
+
+    @property
+    def examples_per_step(self) -> int:
+        return self.batch_size * self.grad_accumulation
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run: base model, target, optional intermediate trajectory, seeds, arm."""
+
+    base: str
+    target: str
+    intermediate: str | None = None
+    durations: tuple[int, ...] = (0,)
+    seeds: tuple[int, ...] = (1,)
+    augment: str = "none"
+    revision: str | None = None
+    hyper: Hyperparameters = field(default_factory=Hyperparameters)
+
+    def __post_init__(self) -> None:
+        durations = tuple(self.durations)
+        if not durations:
+            raise ConfigError("--durations: give at least one duration in optimizer steps (0 = the base model)")
+        if any(not isinstance(d, int) or isinstance(d, bool) or d < 0 for d in durations):
+            raise ConfigError(f"--durations: expected whole numbers of steps >= 0, got {list(durations)}")
+        if any(b <= a for a, b in zip(durations, durations[1:])):
+            raise ConfigError(f"--durations: must be strictly increasing (got {list(durations)}); e.g. 0,100,1000")
+        if self.intermediate is None and durations != (0,):
+            raise ConfigError(f"--durations {','.join(map(str, durations))} needs --intermediate TASK (durations are steps of intermediate training)")
+        if not self.seeds or len(set(self.seeds)) != len(self.seeds) or any(not isinstance(s, int) or s < 0 for s in self.seeds):
+            raise ConfigError(f"--seeds: expected distinct whole numbers >= 0, got {list(self.seeds)}")
+        object.__setattr__(self, "durations", durations)
+        object.__setattr__(self, "seeds", tuple(self.seeds))
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["durations"], data["seeds"] = list(self.durations), list(self.seeds)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "config") -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"{where}: unknown keys {unknown}; expected some of {sorted(known)}")
+        hyper_raw = dict(data.get("hyper") or {})
+        hyper_known = {f.name for f in fields(Hyperparameters)}
+        bad = sorted(set(hyper_raw) - hyper_known)
+        if bad:
+            raise ConfigError(f"{where}: unknown keys under hyper: {bad}; expected some of {sorted(hyper_known)}")
+        if "base" not in data or "target" not in data:
+            raise ConfigError(f"{where}: 'base' and 'target' are required")
+        kwargs = {k: v for k, v in data.items() if k != "hyper"}
+        for key in ("durations", "seeds"):
+            if key in kwargs:
+                value = kwargs[key]
+                kwargs[key] = tuple(parse_int_list(value, key) if isinstance(value, str) else value)
+        return cls(**kwargs, hyper=Hyperparameters(**hyper_raw))
+
+
+def parse_int_list(text: str, name: str) -> tuple[int, ...]:
+    """``"0,100,1000"`` -> ``(0, 100, 1000)``, or a ConfigError naming ``name``."""
+    try:
+        return tuple(int(part) for part in str(text).split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"--{name}: expected comma-separated whole numbers such as 0,100,1000, got '{text}'") from exc
+
+
+def load_train_yaml(path: Path) -> dict[str, Any]:
+    """The mapping of a training YAML file, or a ConfigError naming the file."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the training config ({exc.strerror or exc})") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping of training settings, got {type(raw).__name__}")
+    return raw
