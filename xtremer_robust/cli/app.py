@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from xtremer_robust import __version__
-from xtremer_robust.cli import cmd_layout, cmd_report, cmd_score, cmd_subsets, cmd_tasks
+from xtremer_robust.cli import cmd_layout, cmd_report, cmd_score, cmd_subsets, cmd_study, cmd_tasks, cmd_train
 from xtremer_robust.cli.common import set_debug
 
 app = typer.Typer(
@@ -36,6 +36,8 @@ cmd_subsets.register(app)
 cmd_score.register(app)
 cmd_report.register(app)
 cmd_layout.register(app)
+cmd_train.register(app)
+cmd_study.register(app)
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ from xtremer_robust import __version__
 from xtremer_robust.families.records import Record
 from xtremer_robust.errors import ConfigError, ModelError
 from xtremer_robust.models.resolve import resolve_model
-from xtremer_robust.runner.outputs import atomic_write_text
+from xtremer_robust.atomic import atomic_write_text
 from xtremer_robust.training.augment import RSDA_COPIES, Augmenter, augment_fingerprint, example_rng, parse_augment
 from xtremer_robust.training.config import TrainConfig
 from xtremer_robust.training.features import HeadTraining, head_training
