@@ -61,7 +61,7 @@ def register(app: typer.Typer) -> None:
         version: str = typer.Option("xtreme-r", "--version", help="Benchmark version: xtreme-r or xtreme (language lists, groups)."),
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of evaluate.py's text."),
         n_resamples: int = typer.Option(10_000, "--n-resamples", min=100, help="Bootstrap resamples per language interval."),
-        seed: int = typer.Option(0, "--seed", help="Bootstrap seed."),
+        seed: int = typer.Option(0, "--seed", min=0, help="Bootstrap seed (>= 0)."),
     ) -> None:
         """Score an XTREME-layout prediction folder as XTREME's evaluate.py does, with 95% bootstrap
         intervals per language and this package's benchmark score (which computes for XTREME-R)."""

@@ -38,7 +38,7 @@ def submit(
     score_out: Path = typer.Argument(..., help="The --out folder of `xtremer-robust score` (holds results.json).", file_okay=False),
     out: Optional[Path] = typer.Option(None, "--out", help="Submission file to write (default: SCORE_OUT/submission.json)."),
     n_resamples: int = typer.Option(10_000, "--n-resamples", min=1, help=_RESAMPLES_HELP),
-    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and permutation draws."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap and permutation draws (a non-negative integer)."),
     intermediate_task: Optional[str] = typer.Option(None, "--intermediate-task", help="English intermediate task the model was trained on (e.g. mnli)."),
     intermediate_steps: Optional[int] = typer.Option(None, "--intermediate-steps", min=0, help="Duration of that training in steps."),
     model_seed: Optional[int] = typer.Option(None, "--model-seed", help="Fine-tuning seed of the model."),
@@ -95,7 +95,7 @@ def compare(
     a: Path = typer.Argument(..., help="Submission A (the reference).", dir_okay=False),
     b: Path = typer.Argument(..., help="Submission B; differences are B minus A.", dir_okay=False),
     n_resamples: int = typer.Option(10_000, "--n-resamples", min=1, help=_RESAMPLES_HELP),
-    seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap and permutation draws."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the bootstrap and permutation draws (a non-negative integer)."),
     as_json: bool = typer.Option(False, "--json", help="Print the comparison as JSON instead of tables."),
 ) -> None:
     """Paired comparison of two submissions on shared items: scores and gaps, with CIs and tests."""

@@ -140,6 +140,13 @@ def _int(value: Any, where: str, field: str) -> int:
     return value
 
 
+def _seed(value: Any, where: str) -> int:
+    seed = _int(value, where, "seed")
+    if seed < 0:
+        raise ConfigError(f"{where}: seed must be an integer >= 0, got {seed}")
+    return seed
+
+
 def _names(value: Any, where: str, field: str) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{where}: {field} must be a list of names, got {value!r:.60}")
@@ -190,7 +197,7 @@ def load_suite(path: str | Path | None = None) -> Suite:
         raise ConfigError(f"{where}: 'generalized' must be a mapping with 'tasks'")
     return Suite(
         version=str(raw["version"]),
-        seed=_int(raw.get("seed", 0), where, "seed"),
+        seed=_seed(raw.get("seed", 0), where),
         variants=_with_clean(variants),
         view_sizes=tuple(sizes),
         view_families=_names(views.get("families", ("xlmr", "mbert")), where, "views.families"),
