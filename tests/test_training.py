@@ -249,3 +249,85 @@ def test_base_without_the_needed_head_is_a_clear_error(env, tmp_path):
     (folder / "model.safetensors").write_bytes(b"not a safetensors file")
     with pytest.raises(XtremerError):
         train(_config(folder, target="xnli"), out=tmp_path / "o", data_dir=data, log=_quiet)
+
+
+def test_training_metadata_flows_into_the_submission(env, tmp_path):
+    data, encoder = env
+    rows = train(_config(encoder, target="xnli", intermediate="tydiqa", durations=(0, 2), seeds=(7,)), out=tmp_path / "o", data_dir=data, log=_quiet)
+    from xtremer_robust.report.submission import build_submission
+    from xtremer_robust.report.validate import validate_submission
+    from xtremer_robust.runner import ScoreOptions, plan_cells, score_cells
+    from xtremer_robust.tasks import get_task
+
+    score_cells(plan_cells([get_task("xnli")], langs=["sw"], data_dir=data),
+                ScoreOptions(model_id=rows[1].folder, out=tmp_path / "score", cache_path=tmp_path / "c.sqlite"))
+    doc = build_submission(tmp_path / "score", out=tmp_path / "sub.json", n_resamples=200)
+    model = doc["model"]
+    assert model["intermediate_task"] == {"name": "tydiqa", "steps": 2}
+    assert model["seed"] == 7
+    training = model["training"]
+    assert training["target_task"] == "xnli" and training["target_steps"] == 3 and training["arm"] == "none"
+    assert training["base_weights_sha256"] == json.loads((Path(rows[1].folder) / TRAINING_METADATA).read_text())["base"]["weights_sha256"]
+    assert training["transformers_version"]
+    validate_submission(tmp_path / "sub.json")
+
+
+_RESUME_SCRIPT = """
+import sys, json
+from pathlib import Path
+from xtremer_robust.training import Hyperparameters, TrainConfig, train
+encoder, data, out, marker = map(Path, sys.argv[1:5])
+hyper = Hyperparameters(target_steps=40, batch_size=2, max_length=32, save_every=5)
+config = TrainConfig(base=str(encoder), target="panx", seeds=(1,), hyper=hyper)
+import transformers
+class Announce(transformers.TrainerCallback):
+    def on_save(self, args, state, control, **kw):
+        marker.write_text(str(state.global_step))
+from xtremer_robust.training import stage
+stage._EXTRA_CALLBACKS[:] = [Announce()]
+train(config, out=out, data_dir=data, log=lambda *a: None)
+"""
+
+
+@pytest.mark.slow
+def test_kill_9_then_rerun_gives_the_weights_of_an_uninterrupted_run(env, tmp_path):
+    """A real SIGKILL in the middle of target fine-tuning; the same command again resumes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from safetensors.numpy import load_file
+
+    data, encoder = env
+    script = tmp_path / "run.py"
+    script.write_text(_RESUME_SCRIPT)
+    env_vars = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+    def run(out: Path, marker: Path, kill_after: int | None) -> None:
+        proc = subprocess.Popen([sys.executable, str(script), str(encoder), str(data), str(out), str(marker)], env=env_vars,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if kill_after is None:
+            assert proc.wait(timeout=300) == 0
+            return
+        deadline = time.time() + 300
+        while time.time() < deadline and proc.poll() is None:
+            if marker.is_file() and marker.read_text() and int(marker.read_text()) >= kill_after:
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.05)
+        proc.wait(timeout=60)
+        assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+
+    run(tmp_path / "straight", tmp_path / "m1", None)
+    run(tmp_path / "killed", tmp_path / "m2", kill_after=10)
+    assert not list((tmp_path / "killed").glob("models/*/*/*/*/model.safetensors"))
+    work = list((tmp_path / "killed" / "work").rglob("checkpoint-*"))
+    assert work, "no resumable state was saved before the kill"
+    run(tmp_path / "killed", tmp_path / "m3", None)
+    a = load_file(str(next((tmp_path / "straight").glob("models/*/*/*/*/model.safetensors"))))
+    b = load_file(str(next((tmp_path / "killed").glob("models/*/*/*/*/model.safetensors"))))
+    assert a.keys() == b.keys()
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key], err_msg=key)

@@ -8,11 +8,11 @@ from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import yaml
 
-__all__ = ["ModelInfo", "Prefixes", "prefixes_for", "hash_weight_files", "hash_tokenizer_files"]
+__all__ = ["ModelInfo", "Prefixes", "prefixes_for", "hash_weight_files", "hash_tokenizer_files", "training_summary", "read_training_metadata", "TRAINING_METADATA"]
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack")
 TOKENIZER_FILES = (
@@ -52,6 +52,8 @@ class ModelInfo:
     n_parameters: int | None = None
     dtype: str | None = None
     head: str | None = None
+    #: How ``train`` made this checkpoint (:func:`training_summary` of its metadata file), or None.
+    training: Mapping[str, Any] | None = None
 
     @property
     def cache_key(self) -> str:
@@ -78,7 +80,70 @@ class ModelInfo:
             "quantized_4bit_expanded": self.quantized_4bit_expanded,
             "head": self.head,
             "prefixes": asdict(self.prefixes),
+            **_training_fields(self.training),
         }
+
+
+#: The metadata file ``xtremer-robust train`` writes into every folder it makes.
+TRAINING_METADATA = "xtremer_robust_training.json"
+
+
+def _training_fields(summary: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not summary:
+        return {}
+    return {
+        "intermediate_task": {"name": summary.get("intermediate_task"), "steps": summary.get("intermediate_steps")},
+        "seed": summary.get("seed"),
+        "training": dict(summary),
+    }
+
+
+def read_training_metadata(folder: Path) -> dict[str, Any] | None:
+    """The training summary of a folder ``train`` wrote, None for any other checkpoint.
+
+    A metadata file that is unreadable is an error (naming it), never silently dropped.
+    """
+    import json
+
+    from xtremer_robust.errors import ModelError
+
+    path = Path(folder) / TRAINING_METADATA
+    if not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"{path}: the training metadata is unreadable ({exc}); restore it or delete the folder and train again") from exc
+    if not isinstance(meta, dict):
+        raise ModelError(f"{path}: expected a JSON object of training metadata")
+    return training_summary(meta)
+
+
+def training_summary(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The flat, JSON-scalar summary of a training metadata file that results and submissions carry."""
+    inter = meta.get("intermediate") or {}
+    target = meta.get("target") or {}
+    base = meta.get("base") or {}
+    augment = meta.get("augment") or {}
+    hyper = meta.get("hyperparameters") or {}
+    libraries = meta.get("libraries") or {}
+    summary: dict[str, Any] = {
+        "base_model": base.get("id"), "base_weights_sha256": base.get("weights_sha256"),
+        "intermediate_task": inter.get("task"), "intermediate_steps": inter.get("steps", 0 if inter == {} else None),
+        "intermediate_examples_seen": inter.get("examples_seen", 0 if inter == {} else None),
+        "intermediate_schedule": (inter.get("schedule") or {}).get("type"),
+        "target_task": target.get("task"), "target_training_set": target.get("training_set"),
+        "target_steps": target.get("steps"), "target_examples_seen": target.get("examples_seen"),
+        "seed": meta.get("seed"), "augment": augment.get("kind"), "augment_copies": augment.get("copies"),
+        "arm": meta.get("arm"),
+    }
+    for key in ("target_lr", "intermediate_lr", "batch_size", "max_length", "freeze_embeddings", "freeze_layers"):
+        summary[key] = hyper.get(key)
+    for key in ("torch", "transformers", "xtremer_robust"):
+        summary[f"{key}_version"] = libraries.get(key)
+    data = target.get("files") or []
+    summary["target_data_sha256"] = data[0].get("sha256") if data and isinstance(data[0], dict) else None
+    return {k: v for k, v in summary.items() if isinstance(v, (str, int, float, bool)) or v is None}
 
 
 @lru_cache(maxsize=1)

@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from xtremer_robust.errors import HubUnreachableError, ModelError
 from xtremer_robust.models.builtin import BUILTIN_PREFIX, builtin_model_dir
-from xtremer_robust.models.info import ModelInfo, hash_tokenizer_files, hash_weight_files, prefixes_for
+from xtremer_robust.models.info import ModelInfo, hash_tokenizer_files, hash_weight_files, prefixes_for, read_training_metadata
 
 __all__ = ["resolve_model", "hub_reachable"]
 
@@ -56,9 +56,20 @@ def _download(model_id: str, revision: str | None) -> Path:
         RevisionNotFoundError,
     )
 
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(model_id)
+    except HFValidationError as exc:
+        raise ModelError(
+            f"MODEL_ID: '{model_id}' is neither a local folder nor a valid Hub id ({exc}). "
+            "Pass an existing checkpoint folder, a Hub id such as org/name, or builtin:me5-small."
+        ) from None
     online = hub_reachable()
     try:
         return Path(snapshot_download(model_id, revision=revision, allow_patterns=_ALLOW, local_files_only=not online))
+    except HFValidationError as exc:
+        raise ModelError(f"--revision: '{revision}' is not a valid revision for '{model_id}' ({exc}).") from None
     except RepositoryNotFoundError as exc:
         raise ModelError(
             f"MODEL_ID: '{model_id}' is neither a local folder nor a model on the Hugging Face Hub (or it is private). "
@@ -117,4 +128,5 @@ def resolve_model(
         quantized_4bit_expanded=quantized,
         prefixes=prefixes_for(model_id),
         trust_remote_code=trust_remote_code,
+        training=read_training_metadata(folder),
     )

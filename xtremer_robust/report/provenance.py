@@ -62,6 +62,8 @@ def model_block(
     }
     if isinstance(model.get("prefixes"), dict):
         block["prefixes"] = {str(k): str(v) for k, v in model["prefixes"].items()}
+    if isinstance(model.get("training"), dict):  # how `xtremer-robust train` made the checkpoint
+        block["training"] = {str(k): v for k, v in model["training"].items() if isinstance(v, (str, int, float, bool)) or v is None}
     return block
 
 

@@ -33,6 +33,10 @@ __all__ = ["FeatureDataset", "SeededLengthSampler", "StagePlan", "run_stage", "e
 _LENGTH_WINDOW = 50
 
 
+#: Callbacks added to every stage (tests use one to see when state is saved).
+_EXTRA_CALLBACKS: list[Any] = []
+
+
 class FeatureDataset(Dataset):
     """Training features (dicts of token lists and labels) with their lengths."""
 
@@ -172,7 +176,7 @@ def run_stage(model: Any, dataset: FeatureDataset, collator: Any, plan: StagePla
         disable_tqdm=False,
         ddp_find_unused_parameters=False,
     )
-    callbacks = [_callback(on_export, set(export_steps))] if on_export else []
+    callbacks = ([_callback(on_export, set(export_steps))] if on_export else []) + list(_EXTRA_CALLBACKS)
     trainer = _SeededTrainer.get()(model=model, args=args, train_dataset=dataset, data_collator=collator, callbacks=callbacks)
     last = get_last_checkpoint(str(plan.work_dir)) if plan.work_dir.is_dir() else None
     trainer.train(resume_from_checkpoint=last)
