@@ -106,3 +106,12 @@ def test_unanswered_questions_score_zero_as_evaluate_squad(tmp_path: Path) -> No
     pred = tmp_path / "pred.json"
     pred.write_text(json.dumps({"q1": "Paris", "unknown": "Oslo"}), encoding="utf-8")
     assert score_xtreme_file(pred, gold, "tydiqa", "en") == {"exact_match": 50.0, "f1": 50.0}
+
+
+def test_an_empty_gold_ranking_stops_naming_the_query(tmp_path: Path) -> None:
+    gold = tmp_path / "gold.json"
+    gold.write_text(json.dumps({"m1": ["Q1"], "m2": []}), encoding="utf-8")
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps({"m1": ["Q1"], "m2": ["Q2"]}), encoding="utf-8")
+    with pytest.raises(DataError, match="gold id list of 'm2' is empty"):
+        score_xtreme_file(pred, gold, "mewslix", "ar")

@@ -234,6 +234,9 @@ def score_xtreme_cell(prediction_path: str | Path, label_path: str | Path, task:
     if kind == "ranked":
         metric = metric_for_task(task, lang)
         k = ranked_top_k(task)
+        empty = [qid for qid, ids in labels.items() if not ids]
+        if empty:
+            raise DataError(f"{task}: gold id list of {empty[0]!r} is empty; every query needs its gold id(s)", path=label_path)
         # utils_mewslix.evaluate: the single gold id, stripped; predictions cut to the top k
         refs = [[ids[0].strip()] if task == "mewslix" else ids for ids in labels.values()]
         preds = [predictions.get(qid, [])[:k] for qid in labels]
