@@ -102,7 +102,7 @@ def _convention(strata: Sequence[Stratum], companions: Sequence[str]) -> str:
     if companions:
         text += f"; reported beside: {', '.join(companions)}"
     if any("exact_match" in getattr(s.metric, "secondary_names", ()) for s in strata):
-        text += "; QA enters with F1 (XTREME's evaluate.py averages EM and F1)"
+        text += "; QA enters with F1, the 'f1' convention (XTREME's evaluate.py averages EM and F1: 'avg_metric')"
     return text
 
 
