@@ -331,3 +331,17 @@ def test_kill_9_then_rerun_gives_the_weights_of_an_uninterrupted_run(env, tmp_pa
     assert a.keys() == b.keys()
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+def test_scoring_translations_of_the_training_items_is_refused(env, tmp_path):
+    data, encoder = env
+    rows = train(_config(encoder, target="xnli"), out=tmp_path / "o", data_dir=data, log=_quiet)
+    from xtremer_robust.runner import ScoreOptions, plan_cells, score_cells
+    from xtremer_robust.tasks import get_task
+
+    options = ScoreOptions(model_id=rows[0].folder, out=tmp_path / "score", cache_path=tmp_path / "c.sqlite")
+    with pytest.raises(ConfigError, match="leakage"):
+        score_cells(plan_cells([get_task("xnli")], langs=["sw"], data_dir=data, split="dev"), options)
+    assert not (tmp_path / "score").exists()
+    result = score_cells(plan_cells([get_task("xnli")], langs=["sw"], data_dir=data, split="test"), options)
+    assert result.cells  # the test split holds other items: allowed

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import yaml
 
-__all__ = ["ModelInfo", "Prefixes", "prefixes_for", "hash_weight_files", "hash_tokenizer_files", "training_summary", "read_training_metadata", "TRAINING_METADATA"]
+__all__ = ["ModelInfo", "Prefixes", "prefixes_for", "hash_weight_files", "hash_tokenizer_files", "training_summary", "read_training_metadata", "read_trained_on", "TRAINING_METADATA"]
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack")
 TOKENIZER_FILES = (
@@ -54,6 +54,9 @@ class ModelInfo:
     head: str | None = None
     #: How ``train`` made this checkpoint (:func:`training_summary` of its metadata file), or None.
     training: Mapping[str, Any] | None = None
+    #: (task, split) sets whose English items this checkpoint was trained on: their other
+    #: languages are translations of training items, and scoring them would leak.
+    trained_on: tuple[tuple[str, str], ...] = ()
 
     @property
     def cache_key(self) -> str:
@@ -117,6 +120,17 @@ def read_training_metadata(folder: Path) -> dict[str, Any] | None:
     if not isinstance(meta, dict):
         raise ModelError(f"{path}: expected a JSON object of training metadata")
     return training_summary(meta)
+
+
+def read_trained_on(folder: Path) -> tuple[tuple[str, str], ...]:
+    """The (task, split) sets a folder ``train`` wrote was trained on (English side); () otherwise."""
+    import json
+
+    path = Path(folder) / TRAINING_METADATA
+    if not path.is_file():
+        return ()
+    pairs = json.loads(path.read_text(encoding="utf-8")).get("trained_on") or []
+    return tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2)
 
 
 def training_summary(meta: Mapping[str, Any]) -> dict[str, Any]:

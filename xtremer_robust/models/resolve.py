@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from xtremer_robust.errors import HubUnreachableError, ModelError
 from xtremer_robust.models.builtin import BUILTIN_PREFIX, builtin_model_dir
-from xtremer_robust.models.info import ModelInfo, hash_tokenizer_files, hash_weight_files, prefixes_for, read_training_metadata
+from xtremer_robust.models.info import ModelInfo, hash_tokenizer_files, hash_weight_files, prefixes_for, read_trained_on, read_training_metadata
 
 __all__ = ["resolve_model", "hub_reachable"]
 
@@ -129,4 +129,5 @@ def resolve_model(
         prefixes=prefixes_for(model_id),
         trust_remote_code=trust_remote_code,
         training=read_training_metadata(folder),
+        trained_on=read_trained_on(folder),
     )

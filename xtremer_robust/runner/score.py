@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
-from xtremer_robust.errors import DataError, DataUnavailableError, ModelError
+from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError, ModelError
 from xtremer_robust import __version__
 from xtremer_robust.data.records import content_hash
 from xtremer_robust.metrics import metric_for_task
@@ -159,6 +159,23 @@ def _model_for(loaded: dict[HeadKey, LoadedModel], plan: CellPlan) -> LoadedMode
     return loaded.get(HeadKey.for_task(plan.task))
 
 
+def check_leakage(info: ModelInfo, plans: Sequence[CellPlan]) -> None:
+    """Refuse, before any work, to score translations of the items a checkpoint was trained on.
+
+    ``train`` records the English sets it trained on (XNLI and PAWS-X dev, COPA validation);
+    the same split in another language holds their translations, so a score there is not
+    zero-shot. Other splits (XNLI test after XNLI dev) are different items.
+    """
+    trained = set(info.trained_on)
+    for plan in plans:
+        if (plan.task.name, plan.split) in trained and plan.language != "en":
+            raise ConfigError(
+                f"{info.id}: it was trained on the English {plan.task.name} {plan.split} set, and {plan.task.name} "
+                f"{plan.split} in {plan.language} holds translations of those items (leakage). Score the "
+                f"{plan.task.name} {plan.task.eval_split} split instead (--split {plan.task.eval_split})."
+            )
+
+
 def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Reporter | None = None) -> RunResult:
     """Score every cell of ``plans``; write items files and results.json under ``options.out``.
 
@@ -169,6 +186,7 @@ def score_cells(plans: Sequence[CellPlan], options: ScoreOptions, reporter: Repo
     if not plans:
         raise DataError("nothing to score: no (task, language) set matched --tasks/--langs in this source")
     info = resolve_model(options.model_id, revision=options.revision, trust_remote_code=options.trust_remote_code)
+    check_leakage(info, plans)
     device = pick_device(options.settings.device)
     torch_dtype = pick_dtype(options.settings.dtype, device)
     info = replace(info, dtype=dtype_name(options.settings.dtype, torch_dtype))
