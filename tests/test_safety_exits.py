@@ -327,3 +327,22 @@ def test_validate_and_compare_on_folders_and_missing_files(tmp_path: Path) -> No
     clean_exit(cli(["submit", tmp_path]), 2, "results.json")
     (tmp_path / "x.json").write_text(json.dumps({"schema": "xtremer-robust/submission/v1"}))
     clean_exit(cli(["validate", tmp_path / "x.json"]), 2)
+
+
+# --- train and study configuration files ---------------------------------------------------
+
+CONFIGS = {
+    "malformed": "a: [\n", "a list": "- 1\n- 2\n", "deep": "a: " + "[" * 5000 + "]" * 5000 + "\n",
+    "binary": "\x00\x01\x02", "empty": "",
+}
+
+
+@pytest.mark.parametrize("command", ["study", "train"])
+@pytest.mark.parametrize("kind", list(CONFIGS))
+def test_broken_train_and_study_configs_are_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, kind: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIGS[kind])
+    args = ["study", config, "--dry-run"] if command == "study" else ["train", "--config", config, "--out", tmp_path / "t"]
+    clean_exit(cli(args), 2)

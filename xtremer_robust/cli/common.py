@@ -92,6 +92,12 @@ def handle_errors(func: F) -> F:
             reason = exc.strerror or exc.__class__.__name__
             say(styled("error:", "bold red"), f" cannot use{where}: {reason}; check the path and its permissions", stderr=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        except RecursionError:  # a parser recursing into a deeply nested file (YAML configs, ...)
+            if _state["debug"]:
+                raise
+            say(styled("error:", "bold red"), " an input file is nested too deeply to read (thousands of levels); "
+                "check the files named in the arguments", stderr=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             say(styled("interrupted: finished work is saved; run the same command again to resume", "yellow"), stderr=True)
             raise typer.Exit(130) from None
