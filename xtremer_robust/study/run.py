@@ -146,6 +146,8 @@ def run_study(config: StudyConfig, *, out: Path, data_dir: Path | None, log: Cal
     check_out(config, out)
     if config.data != "hub" and data_dir is None:
         raise ConfigError("--data-dir: this study reads local data (set data: hub in the config to use the Hub)")
+    resources = data_dir  # the RS-DA neighbour list lives in the data folder (robust_xlt/)
+    data_dir = None if config.data == "hub" else data_dir
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / CONFIG_SNAPSHOT, json.dumps(dict(config.raw), indent=2, sort_keys=True, default=str) + "\n")
     suite = load_suite(None).select(list(config.variants))
@@ -163,7 +165,7 @@ def run_study(config: StudyConfig, *, out: Path, data_dir: Path | None, log: Cal
                     continue
                 train_dir = _train_dir(out, target, arm.name, seed)
                 rows = train(config.train_config(target, arm, seed), out=train_dir, data_dir=data_dir,
-                             shared_intermediate=out / "intermediate", log=log)
+                             shared_intermediate=out / "intermediate", resources_dir=resources, log=log)
                 for row in rows:
                     _score(config, out, target, arm.name, row.duration, seed, Path(row.folder), settings, log)
                 if analyse is not None:

@@ -80,8 +80,12 @@ def _intermediate_key(config: TrainConfig, base_weights: str) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()[:10]
 
 
-def check_train(config: TrainConfig, *, out: Path, data_dir: Path | None) -> tuple[TrainingSource, TrainingSource | None, Augmenter | None]:
-    """Every check that can fail on bad input, before any work or any file is written."""
+def check_train(config: TrainConfig, *, out: Path, data_dir: Path | None, resources_dir: Path | None = None) -> tuple[TrainingSource, TrainingSource | None, Augmenter | None]:
+    """Every check that can fail on bad input, before any work or any file is written.
+
+    ``resources_dir`` holds ``robust_xlt/counterfitted_neighbors.json`` for RS-DA (default:
+    ``data_dir``; needed separately when the task data come from the Hub).
+    """
     target = target_source(config.target)
     head_training(target.family)
     intermediate = get_source(config.intermediate) if config.intermediate else None
@@ -89,10 +93,7 @@ def check_train(config: TrainConfig, *, out: Path, data_dir: Path | None) -> tup
         head_training(intermediate.family)
     if config.augment.strip() != "none" and head_training(target.family).augment is None:
         raise ConfigError(f"--augment {config.augment}: augmentation is defined for pair classification and tagging targets, not {target.family.name} ({config.target})")
-    augmenter = parse_augment(config.augment, data_dir=data_dir, default_copies=RSDA_COPIES.get(config.target, DEFAULT_COPIES))
-    for source in (target, intermediate):
-        if source is not None and source.is_local and data_dir is None:
-            raise ConfigError(f"training set {source.name} is read from local files: pass --data-dir (the XTREME-R data folder)")
+    augmenter = parse_augment(config.augment, data_dir=resources_dir or data_dir, default_copies=RSDA_COPIES.get(config.target, DEFAULT_COPIES))
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError(f"--out: '{out}' is a file; pass a folder (it is created if missing)")
@@ -219,12 +220,12 @@ def _libraries() -> dict[str, str]:
 
 
 def train(config: TrainConfig, *, out: Path, data_dir: Path | None, shared_intermediate: Path | None = None,
-          log: Callable[[str], None] = print) -> list[TrainedModel]:
+          resources_dir: Path | None = None, log: Callable[[str], None] = print) -> list[TrainedModel]:
     """Run (or resume) every stage of ``config``; return one row per fine-tuned model."""
     import torch
 
     out = Path(out)
-    target, intermediate, augmenter = check_train(config, out=out, data_dir=data_dir)
+    target, intermediate, augmenter = check_train(config, out=out, data_dir=data_dir, resources_dir=resources_dir)
     base = resolve_model(config.base, revision=config.revision)
     if config.hyper.threads:
         torch.set_num_threads(config.hyper.threads)

@@ -107,10 +107,11 @@ def target_source(task: str) -> TrainingSource:
 
 
 def load_training_items(source: TrainingSource, *, data_dir: Path | None) -> tuple[list[Record], list[SourceFile]]:
-    """Every English training record of ``source`` (ids unique), with the files they came from."""
-    if source.is_local:
-        if data_dir is None:
-            raise ConfigError(f"training set {source.name} is read from local files: pass --data-dir (the XTREME-R data folder).")
+    """Every English training record of ``source`` (ids unique), with the files they came from.
+
+    ``data_dir`` None reads a local set's task from the Hub (as ``score`` does).
+    """
+    if source.is_local:  # the evaluation task's reader: local files, or its Hub copy when data_dir is None
         items: list[Record] = []
         files: list[SourceFile] = []
         for split in source.splits:
