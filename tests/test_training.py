@@ -345,3 +345,37 @@ def test_scoring_translations_of_the_training_items_is_refused(env, tmp_path):
     assert not (tmp_path / "score").exists()
     result = score_cells(plan_cells([get_task("xnli")], langs=["sw"], data_dir=data, split="test"), options)
     assert result.cells  # the test split holds other items: allowed
+
+
+_DDP_SCRIPT = """
+import sys
+from pathlib import Path
+from xtremer_robust.training import Hyperparameters, TrainConfig, train
+encoder, data, out = map(Path, sys.argv[1:4])
+hyper = Hyperparameters(target_steps=4, batch_size=2, max_length=32, qa_max_length=32, save_every=2, intermediate_warmup=1)
+config = TrainConfig(base=str(encoder), target="xnli", intermediate="tydiqa", durations=(0, 2), seeds=(1,), hyper=hyper)
+train(config, out=out, data_dir=data, log=lambda *a: None)
+"""
+
+
+@pytest.mark.slow
+def test_data_parallel_training_with_two_cpu_processes(env, tmp_path):
+    """`torchrun --nproc_per_node 2`: Trainer's DDP over gloo; one writer; examples counted over both."""
+    import os
+    import subprocess
+    import sys
+
+    data, encoder = env
+    script = tmp_path / "ddp.py"
+    script.write_text(_DDP_SCRIPT)
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env_vars = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([str(torchrun), "--standalone", "--nproc_per_node", "2", str(script), str(encoder), str(data), str(tmp_path / "out")],
+                            env=env_vars, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metas = [json.loads(p.read_text()) for p in (tmp_path / "out").glob("models/xnli/none/step-*/seed-1/" + TRAINING_METADATA)]
+    assert len(metas) == 2
+    for meta in metas:
+        assert meta["target"]["examples_seen"] == 4 * 2 * 2  # steps x batch x processes
+    inter = json.loads(next((tmp_path / "out").glob("intermediate/tydiqa-*/seed-1/step-2/" + TRAINING_METADATA)).read_text())
+    assert inter["intermediate"]["examples_seen"] == 2 * 2 * 2

@@ -231,7 +231,8 @@ def train(config: TrainConfig, *, out: Path, data_dir: Path | None, shared_inter
         torch.set_num_threads(config.hyper.threads)
     tokenizer = _tokenizer(base.path, config.base)
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out / CONFIG_FILE, json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
+    if _rank() == 0:
+        atomic_write_text(out / CONFIG_FILE, json.dumps(config.to_dict(), indent=2, sort_keys=True) + "\n")
     h = config.hyper
     rows: list[TrainedModel] = []
     inter_root = Path(shared_intermediate) if shared_intermediate else out / "intermediate"
@@ -272,12 +273,27 @@ def train(config: TrainConfig, *, out: Path, data_dir: Path | None, shared_inter
                     "seed": seed, "augment": {**augment_fingerprint(augmenter), "seed": AUGMENT_SEED if augmenter else None}, "arm": arm_name(config.augment),
                     "hyperparameters": asdict(h), "libraries": _libraries(),
                 }
-                export_folder(model, tokenizer, dest, meta, encoder_only=False)
-                shutil.rmtree(work, ignore_errors=True)
+                if _rank() == 0:  # data-parallel runs: one writer, the others wait for the folder
+                    export_folder(model, tokenizer, dest, meta, encoder_only=False)
+                    shutil.rmtree(work, ignore_errors=True)
+                _barrier()
             meta = json.loads((dest / TRAINING_METADATA).read_text(encoding="utf-8"))
             rows.append(TrainedModel(config.target, arm_name(config.augment), duration, seed, str(dest), meta["target"].get("seconds"), meta["target"].get("final_loss")))
-    atomic_write_text(out / "summary.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
+    if _rank() == 0:
+        atomic_write_text(out / "summary.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
     return rows
+
+
+def _rank() -> int:
+    return int(os.environ.get("RANK", "0"))
+
+
+def _barrier() -> None:
+    """Wait for every process of a data-parallel run (no-op in a single process)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
 
 
 def _world_size() -> int:
@@ -318,7 +334,9 @@ def _intermediate(config: TrainConfig, source: TrainingSource, base: Any, tokeni
             export_folder(model, tokenizer, trajectory / f"step-{step}", meta(step), encoder_only=True)
 
         _fit(model, dataset, head, tokenizer, config, plan, base.weights_sha256, export_steps=tuple(steps), on_export=on_export)
-        shutil.rmtree(plan.work_dir, ignore_errors=True)
+        if _rank() == 0:
+            shutil.rmtree(plan.work_dir, ignore_errors=True)
+        _barrier()
     found = {}
     for s in steps:
         folder = trajectory / f"step-{s}"
