@@ -177,3 +177,26 @@ def test_schema_messages_start_with_the_field_path(submission: Path, tmp_path: P
     (folder / "s.json").write_text(json.dumps(doc))
     with pytest.raises(SchemaError, match=r"s\.json: cells\[1\]\.n: 'ten' is not of type 'integer'"):
         validate_submission(folder / "s.json")
+
+
+def test_statistics_after_an_unknown_name_are_still_checked() -> None:
+    with pytest.raises(SchemaError, match="'hit' = 0.7"):
+        check_item_stats(["custom", "hit"], [5.0, 0.7], where="w")
+
+
+def test_a_repeated_item_id_in_one_cell_is_refused(submission: Path, tmp_path: Path) -> None:
+    def edit(rows: list[dict]) -> list[dict]:
+        rows[1]["id"] = rows[0]["id"]  # the first rows belong to one cell
+        return rows
+
+    with pytest.raises(SchemaError, match=r"line 2: item id .* repeats in cell"):
+        validate_submission(_with_sidecar(submission, tmp_path, edit))
+
+
+def test_a_sidecar_line_missing_a_field_is_a_message(submission: Path, tmp_path: Path) -> None:
+    def edit(rows: list[dict]) -> list[dict]:
+        del rows[0]["stats"]
+        return rows
+
+    with pytest.raises(SchemaError, match=r"line 1: expected an object with task, language, split, variant, id, stats"):
+        validate_submission(_with_sidecar(submission, tmp_path, edit))
