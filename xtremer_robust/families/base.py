@@ -99,6 +99,9 @@ class Family:
     #: XTREME leaderboard files of the family: (extension, file kind) pairs; the kinds are
     #: written and read by :mod:`xtremer_robust.report.xtreme_layout`.
     layouts: tuple[tuple[str, str], ...] = ()
+    #: How ``train`` fine-tunes this family's head (:class:`~xtremer_robust.families.training.Trainable`);
+    #: None where the family is scored without fine-tuning (retrieval).
+    training: Any = None
 
     def reader_for(self, rel: str) -> str | None:
         """The reader format of a file of this family, or None when no layout matches."""

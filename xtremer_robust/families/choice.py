@@ -17,6 +17,7 @@ from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import INPUT_KEYS, Feature, model_max_length
 from xtremer_robust.families.pair import as_is, exact_label_score, label_references
 from xtremer_robust.families.records import ChoiceItem
+from xtremer_robust.families.training import INPUT_KEYS as TRAIN_KEYS, Trainable, choice_collator
 
 __all__ = ["MULTIPLE_CHOICE", "ChoiceFeaturizer", "QUESTION_PROMPTS"]
 
@@ -56,6 +57,23 @@ class ChoiceFeaturizer:
         return int(np.argmax(outputs[0]))
 
 
+def train_features(items: Sequence[ChoiceItem], tokenizer: Any, labels: Sequence[str], max_length: int) -> list[dict]:
+    """Per item, one input per choice (premise; prompt + choice), as scoring builds them, and the gold index."""
+    firsts, seconds = [], []
+    for item in items:
+        prompt = QUESTION_PROMPTS.get(item.question, item.question)
+        for choice in item.choices:
+            firsts.append(item.premise)
+            seconds.append(f"{prompt} {choice}".strip())
+    enc = tokenizer(firsts, seconds, truncation=True, max_length=max_length)
+    features, row = [], 0
+    for item in items:
+        rows = range(row, row + len(item.choices))
+        features.append({**{k: [list(enc[k][r]) for r in rows] for k in TRAIN_KEYS if k in enc}, "labels": int(item.label)})
+        row += len(item.choices)
+    return features
+
+
 MULTIPLE_CHOICE = Family(
     name="multiple_choice",
     record_type=ChoiceItem,
@@ -69,4 +87,5 @@ MULTIPLE_CHOICE = Family(
     metric_inputs=as_is,
     gold_score=exact_label_score,
     layouts=(("jsonl", "choice"),),  # {"label": <choice index>} per line
+    training=Trainable(train_features, choice_collator, "cross-entropy over the choices"),
 )

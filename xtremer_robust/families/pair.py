@@ -13,6 +13,7 @@ import numpy as np
 from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import Feature, encoding_inputs, model_max_length
 from xtremer_robust.families.records import PairItem, Record
+from xtremer_robust.families.training import Trainable, keep_inputs, pad_collator
 
 __all__ = ["PAIR_CLASSIFICATION", "PairFeaturizer", "label_references", "exact_label_score", "as_is"]
 
@@ -56,6 +57,23 @@ def exact_label_score(item: Record, prediction: Any) -> float:
     return 1.0 if str(prediction) == str(item.label) else 0.0  # type: ignore[union-attr]
 
 
+def train_features(items: Sequence[PairItem], tokenizer: Any, labels: Sequence[str], max_length: int) -> list[dict]:
+    """The scoring inputs of each pair plus its label id (single sentences, e.g. SST-2, alone)."""
+    index = {label: i for i, label in enumerate(labels)}
+    firsts, seconds = [i.text_a for i in items], [i.text_b for i in items]
+    if all(b == "" for b in seconds):
+        enc = tokenizer(firsts, truncation=True, max_length=max_length)
+    else:
+        enc = tokenizer(firsts, seconds, truncation=True, max_length=max_length)
+    return [{**keep_inputs(enc, n), "labels": index[item.label]} for n, item in enumerate(items)]
+
+
+def augment_pair(item: PairItem, augmenter: Any, rng: Any) -> list[Record]:
+    """The augmenter's copies of both texts, label kept."""
+    copies = augmenter.augment_pair(item.text_a, item.text_b, rng=rng)
+    return [PairItem(id=f"{item.id}~{k}", text_a=a, text_b=b, label=item.label) for k, (a, b) in enumerate(copies)]
+
+
 PAIR_CLASSIFICATION = Family(
     name="pair_classification",
     record_type=PairItem,
@@ -69,4 +87,5 @@ PAIR_CLASSIFICATION = Family(
     metric_inputs=as_is,
     gold_score=exact_label_score,
     layouts=(("tsv", "label"),),  # one label per line
+    training=Trainable(train_features, pad_collator, "cross-entropy over the task's labels on the pooled first token", augment_pair),
 )

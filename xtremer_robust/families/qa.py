@@ -21,6 +21,7 @@ from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import INPUT_KEYS, Feature, model_max_length
 from xtremer_robust.families.pair import as_is
 from xtremer_robust.families.records import QAItem, Record
+from xtremer_robust.families.training import Trainable, keep_inputs, pad_collator
 
 __all__ = ["SPAN_QA", "QAFeaturizer", "token_f1"]
 
@@ -103,6 +104,31 @@ def answer_f1(item: Record, prediction: Any) -> float:
     return token_f1(str(prediction), [a.text for a in item.answers])  # type: ignore[union-attr]
 
 
+def train_features(items: Sequence[QAItem], tokenizer: Any, labels: Sequence[str], max_length: int) -> list[dict]:
+    """SQuAD-style windows (stride a quarter window), start/end token of the first answer.
+
+    A window that does not hold the answer points at the first token (HF ``run_qa``).
+    """
+    enc = tokenizer(
+        [i.question.lstrip() for i in items], [i.context for i in items], truncation="only_second",
+        max_length=max_length, stride=max_length // 4, return_overflowing_tokens=True, return_offsets_mapping=True,
+    )
+    features = []
+    for n, owner in enumerate(enc["overflow_to_sample_mapping"]):
+        item = items[int(owner)]
+        answer = item.answers[0]
+        first, last = answer.start, answer.start + len(answer.text)
+        sequence = enc.sequence_ids(n)
+        offsets = enc["offset_mapping"][n]
+        context = [k for k, s in enumerate(sequence) if s == 1]
+        start = end = 0
+        if context and offsets[context[0]][0] <= first and offsets[context[-1]][1] >= last:
+            start = next(k for k in context if offsets[k][1] > first)
+            end = next(k for k in reversed(context) if offsets[k][0] < last)
+        features.append({**keep_inputs(enc, n), "start_positions": start, "end_positions": end})
+    return features
+
+
 SPAN_QA = Family(
     name="span_qa",
     record_type=QAItem,
@@ -116,4 +142,5 @@ SPAN_QA = Family(
     metric_inputs=as_is,
     gold_score=answer_f1,
     layouts=(("json", "answers"),),  # {question id: answer text}
+    training=Trainable(train_features, pad_collator, "mean of start and end cross-entropies", long_inputs=True),
 )

@@ -17,6 +17,7 @@ from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import Feature, encoding_inputs, model_max_length
 from xtremer_robust.families.pair import as_is
 from xtremer_robust.families.records import Record, TaggingItem
+from xtremer_robust.families.training import IGNORE_INDEX, Trainable, keep_inputs, token_collator
 
 __all__ = ["TAGGING", "TaggingFeaturizer"]
 
@@ -64,6 +65,30 @@ def tag_share(item: Record, prediction: Any) -> float:
     return sum(p == g for p, g in zip(prediction, tags)) / max(1, len(tags))
 
 
+def train_features(items: Sequence[TaggingItem], tokenizer: Any, labels: Sequence[str], max_length: int) -> list[dict]:
+    """Tag ids on each word's FIRST sub-word, the rest and special tokens ignored (XTREME's utils_tag.py)."""
+    index = {label: i for i, label in enumerate(labels)}
+    enc = tokenizer([list(i.tokens) for i in items], is_split_into_words=True, truncation=True, max_length=max_length)
+    features = []
+    for n, item in enumerate(items):
+        seen: set[int] = set()
+        row = []
+        for word in enc.word_ids(n):
+            if word is None or word in seen:
+                row.append(IGNORE_INDEX)
+            else:
+                seen.add(word)
+                row.append(index[item.tags[word]])
+        features.append({**keep_inputs(enc, n), "labels": row})
+    return features
+
+
+def augment_tokens(item: TaggingItem, augmenter: Any, rng: Any) -> list[Record]:
+    """The augmenter's one-token-per-token copies, tags kept aligned."""
+    copies = augmenter.augment_tokens(list(item.tokens), rng=rng)
+    return [TaggingItem(id=f"{item.id}~{k}", tokens=tuple(t), tags=item.tags) for k, t in enumerate(copies)]
+
+
 TAGGING = Family(
     name="tagging",
     record_type=TaggingItem,
@@ -77,4 +102,5 @@ TAGGING = Family(
     metric_inputs=as_is,
     gold_score=tag_share,
     layouts=(("tsv", "tags"),),  # one tag per line, a blank line between sentences
+    training=Trainable(train_features, token_collator, "token cross-entropy on each word's first sub-word (others ignored)", augment_tokens),
 )
