@@ -346,3 +346,10 @@ def test_broken_train_and_study_configs_are_messages(tmp_path: Path, monkeypatch
     config.write_text(CONFIGS[kind])
     args = ["study", config, "--dry-run"] if command == "study" else ["train", "--config", config, "--out", tmp_path / "t"]
     clean_exit(cli(args), 2)
+
+
+def test_a_build_with_no_available_set_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "data").mkdir()
+    clean_exit(cli(["build-subsets", "--data-dir", tmp_path / "data", "--out", tmp_path / "b", "--tasks", "xnli",
+                    "--recipes", "clean"]), 2, "none of the chosen sets is in the data folder")
+    assert not (tmp_path / "b").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from xtremer_robust.cli.common import DataDirOption, console, err_console, check_device, handle_errors, resolve_data_dir, say, styled
-from xtremer_robust.errors import ConfigError, DataError, SchemaError
+from xtremer_robust.errors import ConfigError, SchemaError
 from xtremer_robust.safepaths import check_output_dir
 
 DEFAULT_OUT = Path("subsets-build")
@@ -42,7 +42,6 @@ def build_subsets_command(
     Writes OUT/<task>/<lang>/<split>/<variant>.jsonl with a .manifest.json beside each, and OUT/index.json with the low-resource views. An interrupted build resumes where it stopped; see docs/subsets.md.
     """
     from xtremer_robust.languages import parse_languages
-    from xtremer_robust.subsets.build import plan_sets
     from xtremer_robust.subsets import (DataDirSource, build_subsets, compare_with_reference, load_suite, read_index,
                                         verify_subsets)
     from xtremer_robust.tasks import parse_tasks
@@ -73,13 +72,6 @@ def build_subsets_command(
         )
     check_output_dir(out, option="--out")
     source = DataDirSource(str(resolve_data_dir(data_dir)) if resolve_data_dir(data_dir) else None)
-    sets, missing = plan_sets(chosen_tasks, chosen_langs, source)
-    if not sets and missing:  # nothing at all to build: say so instead of writing an empty index
-        where = f"the data folder {source.data_dir}" if getattr(source, "data_dir", None) else "this source"
-        raise DataError(
-            f"none of the chosen sets is in {where} (the first: {missing[0].task}/{missing[0].language}/{missing[0].split}: "
-            f"{missing[0].reason}); check --data-dir, --tasks and --langs"
-        )
     report = build_subsets(
         out, suite=suite, tasks=parse_tasks(tasks), langs=parse_languages(langs), source=source, seed=seed,
         limit=limit, workers=workers, generalized=generalized, console=err_console,

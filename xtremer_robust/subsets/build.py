@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from xtremer_robust.errors import ConfigError, DataUnavailableError
+from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
 from xtremer_robust.families import PAIR_CLASSIFICATION
 from xtremer_robust.tasks import TaskSpec
 from xtremer_robust.subsets.builder import BuildContext, Job, JobResult, expand_jobs, expand_params, needs_data_dir, run_jobs
@@ -111,6 +111,11 @@ def build_subsets(
         variants.append(variant)
     seed = suite.seed if seed is None else seed
     sets, missing = plan_sets(tasks, langs, source, generalized=suite.generalized_tasks if generalized else ())
+    if not sets and missing:  # nothing at all to build: say so instead of writing an empty index
+        where = f"the data folder {data_dir}" if data_dir else "this source"
+        first = missing[0]
+        raise DataError(f"none of the chosen sets is in {where} (the first: {first.task}/{first.language}/{first.split}: "
+                        f"{first.reason}); check --data-dir, --tasks and --langs")
     jobs: list[Job] = expand_jobs(sets, variants)
     ctx = BuildContext(out=str(out), source=source, engine=engine, seed=seed, limit=limit,
                        suite_version=suite.version, data_dir=data_dir)
