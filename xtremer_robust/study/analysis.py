@@ -177,7 +177,11 @@ def _trend(durations: list[int], replicates: dict[int, dict[str, np.ndarray]], p
         observed = np.array([replicates[d][f"observed_{name}"].mean() for d in durations])
         slopes = _slopes(x, y_rep)
         p = 2.0 * min((slopes <= 0).mean(), (slopes >= 0).mean())
-        out[name] = {"slope": float(_slopes(x, observed)), "slope_ci": _interval(slopes, confidence), "p_bootstrap": float(min(1.0, p))}
+        change = y_rep[:, -1] - y_rep[:, 0]  # longest minus shortest duration, paired
+        se = float(change.std(ddof=1))
+        out[name] = {"slope": float(_slopes(x, observed)), "slope_ci": _interval(slopes, confidence), "p_bootstrap": float(min(1.0, p)),
+                     "last_minus_first": float(observed[-1] - observed[0]), "last_minus_first_ci": _interval(change, confidence),
+                     "last_minus_first_mde": mde_from_se(se)}
     xs = np.repeat(np.asarray(durations)[None, :], per_seed.shape[0], axis=0).ravel()
     if np.ptp(per_seed) == 0:  # every gap equal: the rank correlation is undefined
         out["spearman"] = {"rho": None, "p": None, "points": int(per_seed.size)}

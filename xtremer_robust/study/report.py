@@ -57,10 +57,13 @@ def answer_sentence(target: str, group: dict[str, Any]) -> str:
         direction = "widens" if lo > 0 else "narrows"
         return (f"{target}: the robustness gap {direction} with intermediate-training duration: slope {gap['slope']:+.2f} points "
                 f"per unit of log(1 + steps), 95% CI [{lo:+.2f}, {hi:+.2f}] ({span}).{clean_part}")
-    mde = max(r["gap_mde"] for r in rows)
+    change = ""
+    if "last_minus_first_mde" in gap:
+        c_lo, c_hi = gap["last_minus_first_ci"]
+        change = (f"; step {last['duration']} minus step {first['duration']}: {gap['last_minus_first']:+.1f} [{c_lo:+.1f}, {c_hi:+.1f}], "
+                  f"minimum detectable change about {gap['last_minus_first_mde']:.1f} points")
     return (f"{target}: no detectable effect of intermediate-training duration on the robustness gap at this scale: slope "
-            f"{gap['slope']:+.2f} points per unit of log(1 + steps), 95% CI [{lo:+.2f}, {hi:+.2f}] ({span}; minimum detectable "
-            f"gap difference per duration about {mde:.1f} points).{clean_part}")
+            f"{gap['slope']:+.2f} points per unit of log(1 + steps), 95% CI [{lo:+.2f}, {hi:+.2f}] ({span}{change}).{clean_part}")
 
 
 def _group_table(groups: list[dict[str, Any]], arm: str, prefix: str) -> list[str]:
@@ -95,6 +98,35 @@ def _arm_table(groups: list[dict[str, Any]]) -> list[str]:
     return lines if found else []
 
 
+def _shortcuts(document: dict[str, Any]) -> list[str]:
+    """What the configuration cut to fit its machine, and what each cut costs in precision."""
+    config = document["config"]
+    train = config.get("train") or {}
+    lines = ["## Shortcuts and their price", ""]
+    frozen = train.get("freeze_layers", 0)
+    if frozen:
+        lines.append(f"- **Frozen encoder prefix**: the embeddings and the lowest {frozen} layers are frozen in both stages "
+                     "(computed once per example, frozen-prefix caching); only the layers above and the head train. Price: "
+                     "any effect of intermediate training on the lower layers, where character noise first lands, is out of reach.")
+    elif train.get("freeze_embeddings"):
+        lines.append("- **Frozen embeddings** in both stages.")
+    lines.append(f"- **Input length**: {train.get('max_length', 128)} sub-words ({train.get('qa_max_length', 256)} for QA windows); "
+                 f"target fine-tuning {train.get('target_steps')} steps of batch {train.get('batch_size')}; "
+                 f"at most {train.get('max_train_examples') or 'all'} English target examples, "
+                 f"{train.get('max_intermediate_examples') or train.get('max_train_examples') or 'all'} intermediate examples.")
+    for target, block in document["targets"].items():
+        ns = sorted({c["n"] for c in document["cells"] if c["target"] == target})
+        overall = next((g for g in block["groups"] if g["arm"] == "none" and g["group"] == "all"), None)
+        if not ns or not overall:
+            continue
+        mde = [r["gap_mde"] for r in overall["per_duration"]]
+        lines.append(f"- **{target}, items**: {config.get('items_per_language') or 'every item'} per language; n per (language, variant) "
+                     f"cell {ns[0]}-{ns[-1]}. Minimum detectable gap per duration (all languages and recipes, 80% power, "
+                     f"two-sided 0.05, from the two-level bootstrap SE): {min(mde):.1f}-{max(mde):.1f} points; per single "
+                     "language cell it is several times larger.")
+    return lines + [""]
+
+
 def render_report(document: dict[str, Any], *, notes: str = "") -> str:
     """``report.md`` from ``study.json`` (numbers only from the document)."""
     lines = [f"# Study: {document['name']}", "", "Reproduce (every number below comes from this run):", "", "```bash", document["command"], "```", ""]
@@ -105,9 +137,24 @@ def render_report(document: dict[str, Any], *, notes: str = "") -> str:
         overall = next((g for g in block["groups"] if g["arm"] == "none" and g["group"] == "all"), None)
         if overall:
             lines.append(f"- {answer_sentence(target, overall)}")
+        for g in block["groups"]:
+            trend = (g.get("trend") or {}).get("gap")
+            if g["arm"] == "none" and g["group"] in ("tier:low", "unseen:xlmr") and trend:
+                lo, hi = trend["slope_ci"]
+                verdict = "detectable" if lo > 0 or hi < 0 else "not detectable"
+                lines.append(f"  - {g['group']} ({g['n_cells']} cells): slope {trend['slope']:+.2f} [{lo:+.2f}, {hi:+.2f}], {verdict} at this scale.")
+        rsda = next((g for g in block["groups"] if g["arm"] != "none" and g["group"] == "all"), None)
+        if rsda:
+            for row in rsda["per_duration"]:
+                vs = row.get("vs_baseline")
+                if vs:
+                    lo, hi = vs["gap_difference_ci"]
+                    lines.append(f"  - arm {rsda['arm']} against none at step {row['duration']}: gap {vs['gap_difference']:+.1f} [{lo:+.1f}, {hi:+.1f}], "
+                                 f"clean {vs['clean_difference']:+.1f} {_ci(vs['clean_difference_ci'])} points.")
     lines.append("")
     if notes:
         lines += [notes.strip(), ""]
+    lines += _shortcuts(document)
     for target, block in document["targets"].items():
         lines += [f"## {target} ({block['metric']}, points; languages: {', '.join(block['languages'])})", ""]
         lines += [f"Seeds finished per arm: " + ", ".join(f"{a}: {s}" for a, s in block["seeds_done"].items()), ""]
@@ -149,7 +196,8 @@ def _plots(document: dict[str, Any], folder: Path) -> list[Path]:
             ax.set_ylabel(("robustness gap, clean - perturbed" if value == "gap" else "clean score") + f" ({block['metric']}, points)")
             ax.set_title(f"{target}: {kind.replace('_', ' ')} (95% two-level bootstrap CIs)")
             ax.axhline(0, color="grey", linewidth=0.5) if value == "gap" else None
-            ax.legend(fontsize=8)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
             fig.tight_layout()
             path = folder / f"{target}_{kind}.png"
             tmp = path.with_name(f".{path.name}.tmp.png")
