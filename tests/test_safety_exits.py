@@ -353,3 +353,17 @@ def test_a_build_with_no_available_set_exits_2_and_writes_nothing(tmp_path: Path
     clean_exit(cli(["build-subsets", "--data-dir", tmp_path / "data", "--out", tmp_path / "b", "--tasks", "xnli",
                     "--recipes", "clean"]), 2, "none of the chosen sets is in the data folder")
     assert not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("argv, fragment", [(["m", "--out", "FILE"], "is a file"), (["m", "--out", "o", "--batch-size", "x"], "--batch-size"),
+                                            (["m", "--out", "o", "--cache", "."], "--cache")])
+def test_the_distributed_entry_point_checks_its_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture, argv: list[str], fragment: str) -> None:
+    from xtremer_robust.runner.distributed import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "FILE").write_text("x")
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2 and fragment in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["FILE"]

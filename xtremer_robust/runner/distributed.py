@@ -26,6 +26,13 @@ from xtremer_robust.atomic import atomic_write_text
 __all__ = ["main", "run_rank"]
 
 
+def _batch_size(text: str) -> str | int:
+    """``auto`` or a positive integer (argparse turns the error into exit 2 with the message)."""
+    if text == "auto" or (text.isdigit() and int(text) > 0):
+        return text if text == "auto" else int(text)
+    raise argparse.ArgumentTypeError(f"expected 'auto' or a positive integer, got '{text}'")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m xtremer_robust.runner.distributed", description=__doc__.splitlines()[0])
     p.add_argument("model_id")
@@ -37,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--view")
     p.add_argument("--limit", type=int)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--batch-size", default="auto")
+    p.add_argument("--batch-size", default="auto", type=_batch_size)
     p.add_argument("--dtype", default="auto")
     p.add_argument("--cache", type=Path, help="prediction cache (default: one per rank in the user cache)")
     p.add_argument("--trust-remote-code", action="store_true")
@@ -67,7 +74,7 @@ def run_rank(args: argparse.Namespace, rank: int, world: int, device: str) -> Pa
 
     langs = [x for x in (args.langs or "").split(",") if x] or None
     plans = plan_cells(parse_tasks(args.tasks), langs=langs, data_dir=args.data_dir, subsets_dir=args.subsets, view=args.view)
-    batch = args.batch_size if args.batch_size == "auto" else int(args.batch_size)
+    batch = args.batch_size
     cache = args.cache.with_suffix(f".rank{rank}.sqlite") if args.cache else cache_root() / f"predictions.rank{rank}.sqlite"
     with tempfile.TemporaryDirectory(prefix=f"xr-rank{rank}-") as tmp:
         options = ScoreOptions(
@@ -94,7 +101,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     import torch
     import torch.distributed as dist
 
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    from xtremer_robust.errors import XtremerError
+    from xtremer_robust.safepaths import check_output_dir
+
+    try:
+        check_output_dir(args.out, option="--out")
+        if args.cache is not None and args.cache.is_dir():
+            raise XtremerError(f"--cache: '{args.cache}' is a folder; pass a file name such as predictions.sqlite")
+    except XtremerError as exc:
+        parser.exit(2, f"error: {exc}\n")
     rank, world = int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
     local = int(os.environ.get("LOCAL_RANK", 0))
     use_cuda = torch.cuda.is_available()
