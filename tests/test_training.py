@@ -379,3 +379,76 @@ def test_data_parallel_training_with_two_cpu_processes(env, tmp_path):
         assert meta["target"]["examples_seen"] == 4 * 2 * 2  # steps x batch x processes
     inter = json.loads(next((tmp_path / "out").glob("intermediate/tydiqa-*/seed-1/step-2/" + TRAINING_METADATA)).read_text())
     assert inter["intermediate"]["examples_seen"] == 2 * 2 * 2
+
+
+_HUB_ROWS = {
+    "mnli": [{"premise": "A man sleeps.", "hypothesis": "A person rests.", "label": 0, "idx": 0},
+             {"premise": "A man sleeps.", "hypothesis": "He runs.", "label": 2, "idx": 1},
+             {"premise": "Unlabelled.", "hypothesis": "Row.", "label": -1, "idx": 2}],
+    "qqp": [{"question1": "How old is it?", "question2": "What is its age?", "label": 1, "idx": 4}],
+    "sst2": [{"sentence": "A fine film.", "label": 1, "idx": 9}],
+    "squad": [{"id": "s1", "question": "Where?", "context": "In Paris.", "answers": {"text": ["Paris"], "answer_start": [3]}}],
+    "hellaswag": [{"ind": 3, "ctx": "He opens the door", "endings": ["and walks in.", "and flies.", "x", "y"], "label": "0"}],
+    "commonsenseqa": [{"id": "c1", "question": "Where do fish live?", "choices": {"label": ["A", "B"], "text": ["water", "sky"]}, "answerKey": "A"}],
+    "cosmosqa": [{"id": "k1", "context": "It rained.", "question": "Why wet?", "answer0": "rain", "answer1": "sun", "answer2": "a", "answer3": "b", "label": 0}],
+}
+
+
+@pytest.mark.parametrize("name", sorted(_HUB_ROWS))
+def test_hub_intermediate_tasks_through_datasets(monkeypatch, name):
+    """Phang et al.'s tasks are read with datasets.load_dataset (mocked here: no Hub on this machine)."""
+    import datasets
+
+    from xtremer_robust.training import sources
+
+    calls = []
+
+    def fake_load(path, config=None, split=None):
+        calls.append((path, config, split))
+        return _HUB_ROWS[name]
+
+    monkeypatch.setattr(sources, "hub_reachable", lambda: True)
+    monkeypatch.setattr(datasets, "load_dataset", fake_load)
+    source = get_source(name)
+    items, files = load_training_items(source, data_dir=None)
+    assert calls == [(source.hub["path"], source.hub.get("config"), source.hub["split"])]
+    assert files[0].path.startswith("hub:" + source.hub["path"])
+    expected = {"mnli": 2}.get(name, 1)  # unlabelled rows are dropped
+    assert len(items) == expected
+    first = items[0]
+    assert type(first) is source.family.record_type
+    if name == "mnli":
+        assert [i.label for i in items] == ["entailment", "contradiction"]
+    if name == "squad":
+        assert first.context[first.answers[0].start:].startswith("Paris")
+    if name == "commonsenseqa":
+        assert first.label == 0 and first.choices == ("water", "sky")
+
+
+def test_hub_intermediate_task_offline_is_a_clear_error(monkeypatch):
+    from xtremer_robust.errors import HubUnreachableError
+    from xtremer_robust.training import sources
+
+    monkeypatch.setattr(sources, "hub_reachable", lambda: False)
+    with pytest.raises(HubUnreachableError, match="cannot be reached.*local intermediate task"):
+        load_training_items(get_source("mnli"), data_dir=None)
+
+
+def test_cli_bad_input_exits_2_and_writes_nothing(env, tmp_path):
+    from typer.testing import CliRunner
+
+    from xtremer_robust.cli import app
+
+    data, encoder = env
+    runner = CliRunner()
+    out = tmp_path / "out"
+    for args, message in (
+        (["train", str(encoder), "--target", "xnli", "--durations", "0,5,2", "--intermediate", "tydiqa"], "strictly increasing"),
+        (["train", str(encoder), "--target", "tatoeba"], "no English training data"),
+        (["train", str(encoder), "--target", "xnli", "--durations", "0,a"], "comma-separated whole numbers"),
+        (["train", "--target", "xnli"], "BASE"),
+    ):
+        result = runner.invoke(app, [*args, "--data-dir", str(data), "--out", str(out)])
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.output
+        assert not out.exists()
