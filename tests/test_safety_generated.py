@@ -1,7 +1,8 @@
 """Generated hostile files: any mutation of a valid file ends in a clean message or a correct result.
 
 For each kind of input a user can hand the package (data files in every reader's format,
-submissions and their sidecars, subset indexes and manifests, recipe suites, shard folders),
+submissions and their sidecars, subset indexes and manifests, recipe suites, shard folders,
+study configurations),
 hypothesis mutates a valid file, at the byte level or by replacing one JSON value, and the
 property is the same every time: the call returns a correct result or raises an
 :class:`~xtremer_robust.errors.XtremerError` with a message; never another exception, never a
@@ -357,3 +358,40 @@ def test_merge_shards_on_mutated_shards(tmp_path: Path, data: st.DataObject, whi
         (cell,) = results["cells"] or results["unlabelled"]
         assert cell["n"] == 4 and [json.loads(line)["index"] for line in (box / "m" / cell["items_file"]).read_text().splitlines()] == [0, 1, 2, 3]
     assert all(p in before or p.startswith("m/") for p in files_under(box))  # nothing outside the output folder
+
+
+# --- study configurations -------------------------------------------------------------------
+
+STUDY_CONFIG = Path(__file__).resolve().parents[1] / "baselines" / "study-me5-small" / "study.yaml"
+
+
+@pytest.mark.skipif(not STUDY_CONFIG.is_file(), reason="no study configuration in baselines/")
+@settings(max_examples=40, **SETTINGS)
+@given(edits=BYTE_EDITS)
+def test_study_config_on_mutated_bytes(tmp_path: Path, edits: list) -> None:
+    from xtremer_robust.study.config import load_study_config
+
+    path = tmp_path / "study.yaml"
+    path.write_bytes(mutate_bytes(STUDY_CONFIG.read_bytes(), edits))
+    try:
+        with bounded(30):
+            load_study_config(path)
+    except XtremerError as exc:
+        assert str(exc)
+
+
+@pytest.mark.skipif(not STUDY_CONFIG.is_file(), reason="no study configuration in baselines/")
+@settings(max_examples=40, **SETTINGS)
+@given(data=st.data())
+def test_study_config_on_mutated_values(tmp_path: Path, data: st.DataObject) -> None:
+    import yaml
+
+    from xtremer_robust.study.config import load_study_config
+
+    doc = mutate_json(yaml.safe_load(STUDY_CONFIG.read_text(encoding="utf-8")), data)
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8", errors="surrogatepass")
+    try:
+        load_study_config(path)
+    except XtremerError as exc:
+        assert str(exc)

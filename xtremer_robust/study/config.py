@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from xtremer_robust.errors import ConfigError, unknown_name
+from xtremer_robust.errors import ConfigError, XtremerError, unknown_name
 from xtremer_robust.languages import all_languages
 from xtremer_robust.subsets.suite import load_suite
 from xtremer_robust.tasks import get_task
@@ -146,7 +146,10 @@ def parse_study_config(raw: Any, *, where: str = "study config") -> StudyConfig:
         stray = [d for d in arm_durations if d not in durations]
         if stray:
             raise ConfigError(f"{where}: arms.{name}.durations {stray} are not among the study's durations {list(durations)}")
-        arm_targets = tuple(spec.get("targets") or targets)
+        raw_targets = spec.get("targets") or list(targets)
+        if not isinstance(raw_targets, list) or not all(isinstance(t, str) for t in raw_targets):
+            raise ConfigError(f"{where}: arms.{name}.targets must be a list of target task names, got {raw_targets!r:.60}")
+        arm_targets = tuple(raw_targets)
         stray_t = [t for t in arm_targets if t not in targets]
         if stray_t:
             raise ConfigError(f"{where}: arms.{name}.targets {stray_t} are not among the study's targets {list(targets)}")
@@ -194,8 +197,18 @@ def load_study_config(path: Path) -> StudyConfig:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the study config ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the study config as UTF-8") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
-    return parse_study_config(raw, where=str(path))
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a study config") from None
+    try:
+        return parse_study_config(raw, where=str(path))
+    except XtremerError:
+        raise
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:  # a value of the wrong shape somewhere
+        raise ConfigError(f"{path}: a value has the wrong type or shape ({type(exc).__name__}: {exc}); "
+                          "see docs/study.md for the format") from None

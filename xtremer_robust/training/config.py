@@ -145,8 +145,12 @@ def load_train_yaml(path: Path) -> dict[str, Any]:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the training config ({exc.strerror or exc})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}); save the training config as UTF-8") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply to be a training config") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of training settings, got {type(raw).__name__}")
     return raw
