@@ -79,8 +79,8 @@ def _run_row(args: argparse.Namespace) -> dict:
         data = load_task_data("xnli", "en", "dev", data_dir=args.data_dir)
         labels = sorted({i.label for i in data.items})
         enc = tok([i.text_a for i in data.items], [i.text_b for i in data.items], padding="max_length", truncation=True, max_length=128)
-        rows = [{"input_ids": enc["input_ids"][n], "attention_mask": enc["attention_mask"][n], "token_type_ids": enc["token_type_ids"][n],
-                 "labels": labels.index(item.label)} for n, item in enumerate(data.items)]
+        keys = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in enc]
+        rows = [{**{k: enc[k][n] for k in keys}, "labels": labels.index(item.label)} for n, item in enumerate(data.items)]
         model = AutoModelForSequenceClassification.from_pretrained(info.path, num_labels=3, id2label=dict(enumerate(labels)), label2id={l: i for i, l in enumerate(labels)})
         targs = TrainingArguments(output_dir=str(args.out / "work"), max_steps=steps, per_device_train_batch_size=8, gradient_accumulation_steps=4,
                                   learning_rate=2e-5, report_to=[], save_strategy="no", use_cpu=True, seed=1, disable_tqdm=True)
@@ -119,7 +119,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [sys.executable, __file__, "--row", row, "--out", tmp, "--data-dir", str(args.data_dir), "--examples", str(args.examples),
                    "--eval", str(args.eval), "--threads", str(args.threads)]
-            done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            done = subprocess.run(cmd, capture_output=True, text=True)
+            if done.returncode != 0:
+                sys.exit(f"row {row} failed:\n{done.stderr[-3000:]}")
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     base = results[0]["examples_per_s"] if results and results[0]["row"] == "baseline" else None
     print(f"{'row':<24} {'examples/s':>10} {'ratio':>7} {'peak MB':>8} {'accuracy (95% CI)':>24}")
