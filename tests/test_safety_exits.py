@@ -228,9 +228,13 @@ def test_pool_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
                 futures = [pool.submit(job, i) for i in range(2)]
                 time.sleep(120)
     """))
-    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        pids = [int(proc.stdout.readline()) for _ in range(2)]  # type: ignore[union-attr]
+        lines = [proc.stdout.readline().strip() for _ in range(2)]  # type: ignore[union-attr]
+        if not all(line.isdigit() for line in lines):
+            proc.kill()
+            pytest.fail(f"the pool did not start: {lines} {proc.communicate(timeout=30)[1][-2000:]}")
+        pids = [int(line) for line in lines]
         assert all(_alive(p) for p in pids)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
