@@ -218,7 +218,7 @@ def test_pool_workers_do_not_outlive_a_killed_parent(tmp_path: Path) -> None:
         from xtremer_robust.subsets.builder import _init_pool_worker
 
         def job(i):
-            print(os.getpid(), flush=True)
+            os.write(1, (str(os.getpid()) + chr(10)).encode())  # one write: two workers' lines never interleave
             time.sleep(120)
 
         if __name__ == "__main__":
