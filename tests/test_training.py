@@ -452,3 +452,18 @@ def test_cli_bad_input_exits_2_and_writes_nothing(env, tmp_path):
         assert result.exit_code == 2, (args, result.output)
         assert message in result.output
         assert not out.exists()
+
+
+def test_cli_train_from_a_yaml_config_with_overrides(env, tmp_path):
+    from typer.testing import CliRunner
+
+    from xtremer_robust.cli import app
+
+    data, encoder = env
+    config = tmp_path / "train.yaml"
+    config.write_text(f"base: {encoder}\ntarget: panx\nseeds: [4]\nhyper: {{target_steps: 2, batch_size: 2, max_length: 32}}\n")
+    result = CliRunner().invoke(app, ["train", "--config", str(config), "--steps", "3", "--data-dir", str(data), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    meta = json.loads(next((tmp_path / "o").glob("models/panx/none/step-0/seed-4/" + TRAINING_METADATA)).read_text())
+    assert meta["target"]["steps"] == 3  # the command line overrides the file
+    assert "fine-tuned models" in result.output
