@@ -52,7 +52,17 @@ def answer_sentence(target: str, group: dict[str, Any]) -> str:
     if clean:
         c_lo, c_hi = clean["slope_ci"]
         moved = "rises" if c_lo > 0 else "falls" if c_hi < 0 else "does not move detectably"
-        clean_part = f" Clean accuracy {moved} (slope {clean['slope']:+.2f} [{c_lo:+.2f}, {c_hi:+.2f}])."
+        clean_part = (f" The clean score {moved} (slope {clean['slope']:+.2f} [{c_lo:+.2f}, {c_hi:+.2f}]; {first['clean']:.1f} at step "
+                      f"{first['duration']}, {last['clean']:.1f} at step {last['duration']}).")
+        if first.get("relative_drop") is not None and last.get("relative_drop") is not None:
+            clean_part += (f" Relative drop (gap / clean): {first['relative_drop']:.1f}% {_ci(first.get('relative_drop_ci'))} at step "
+                           f"{first['duration']}, {last['relative_drop']:.1f}% {_ci(last.get('relative_drop_ci'))} at step {last['duration']}.")
+            a, b = first.get("relative_drop_ci"), last.get("relative_drop_ci")
+            if a and b and (a[1] < b[0] or b[1] < a[0]):
+                clean_part += " The relative drop changes too: robustness moves beyond what the clean score explains."
+            elif a and b:
+                clean_part += (" Those intervals overlap: a change of robustness beyond the change of the clean score is not shown"
+                               + (" (the gap narrows while the clean score falls)." if c_hi < 0 and hi < 0 else "."))
     if lo > 0 or hi < 0:
         direction = "widens" if lo > 0 else "narrows"
         return (f"{target}: the robustness gap {direction} with intermediate-training duration: slope {gap['slope']:+.2f} points "
