@@ -42,6 +42,11 @@ def answer_sentence(target: str, group: dict[str, Any]) -> str:
     trend = group.get("trend") or {}
     gap = trend.get("gap")
     if not gap:
+        rows = group["per_duration"]
+        if len(group["durations"]) == 1 and rows:
+            row = rows[0]
+            return (f"{target}: one duration (step {row['duration']}), no trend: clean {row['clean']:.1f} {_ci(row['clean_ci'])}, "
+                    f"gap {row['gap']:+.1f} {_ci(row['gap_ci'])} points.")
         return f"{target}: fewer than two durations finished; no trend yet."
     lo, hi = gap["slope_ci"]
     rows = group["per_duration"]
@@ -120,10 +125,13 @@ def _shortcuts(document: dict[str, Any]) -> list[str]:
                      "any effect of intermediate training on the lower layers, where character noise first lands, is out of reach.")
     elif train.get("freeze_embeddings"):
         lines.append("- **Frozen embeddings** in both stages.")
-    lines.append(f"- **Input length**: {train.get('max_length', 128)} sub-words ({train.get('qa_max_length', 256)} for QA windows); "
+    intermediate = ""
+    if max(config.get("durations") or [0]) > 0:
+        intermediate = (f", {train.get('max_intermediate_examples') or train.get('max_train_examples') or 'all'} intermediate examples "
+                        f"({train.get('qa_max_length', 256)} sub-words for QA windows)")
+    lines.append(f"- **Input length and data**: {train.get('max_length', 128)} sub-words; "
                  f"target fine-tuning {train.get('target_steps')} steps of batch {train.get('batch_size')}; "
-                 f"at most {train.get('max_train_examples') or 'all'} English target examples, "
-                 f"{train.get('max_intermediate_examples') or train.get('max_train_examples') or 'all'} intermediate examples.")
+                 f"at most {train.get('max_train_examples') or 'all'} English target examples{intermediate}.")
     for target, block in document["targets"].items():
         ns = sorted({c["n"] for c in document["cells"] if c["target"] == target})
         overall = next((g for g in block["groups"] if g["arm"] == "none" and g["group"] == "all"), None)
