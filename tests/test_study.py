@@ -237,3 +237,12 @@ def test_study_json_is_validated(tmp_path):
 
     with pytest.raises(SchemaError, match="study.json"):
         validate_study({"schema": "xtremer-robust/study", "version": 1})
+
+
+def test_dry_run_estimate_from_measured_throughput(tmp_path):
+    config = parse_study_config(_raw(compute={"measured": {"seconds_per_step": 0.5, "items_per_second": 10.0}}))
+    plan = plan_study(config, tmp_path / "fresh")
+    # 2 seeds x 4 steps of intermediate training, 6 models x 3 steps, 6 models x 8 items
+    assert plan.estimate_seconds() == pytest.approx((2 * 4 + 6 * 3) * 0.5 + 6 * 8 / 10.0)
+    with pytest.raises(ConfigError, match="compute.measured.items_per_second must be a positive number"):
+        parse_study_config(_raw(compute={"measured": {"items_per_second": 0}}))

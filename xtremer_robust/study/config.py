@@ -41,7 +41,10 @@ __all__ = ["StudyConfig", "ArmConfig", "load_study_config", "parse_study_config"
 SCHEMA_VERSION = 1
 _TOP_KEYS = {"schema", "name", "base", "revision", "intermediate", "durations", "seeds", "targets", "arms", "variants",
              "items_per_language", "train", "compute", "bootstrap", "data", "adversarial"}
-_COMPUTE_KEYS = {"device", "dtype", "batch_size", "threads"}
+_COMPUTE_KEYS = {"device", "dtype", "batch_size", "threads", "measured"}
+#: compute.measured: throughput measured on the machine the study will run on, for --dry-run
+#: before any unit of this folder has run.
+_MEASURED_KEYS = {"seconds_per_step", "items_per_second"}
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,12 @@ def parse_study_config(raw: Any, *, where: str = "study config") -> StudyConfig:
     bad = sorted(set(compute) - _COMPUTE_KEYS)
     if bad:
         raise ConfigError(f"{where}: unknown keys under compute: {bad}; expected some of {sorted(_COMPUTE_KEYS)}")
+    measured = _mapping(compute.get("measured"), "compute.measured", where)
+    for key, value in measured.items():
+        if key not in _MEASURED_KEYS:
+            raise ConfigError(f"{where}: unknown key compute.measured.{key}; expected some of {sorted(_MEASURED_KEYS)}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value > 0:
+            raise ConfigError(f"{where}: compute.measured.{key} must be a positive number, got {value!r}")
     boot = _mapping(raw.get("bootstrap"), "bootstrap", where)
     resamples, boot_seed = boot.get("resamples", 2000), boot.get("seed", 0)
     if not isinstance(resamples, int) or resamples < 100:
