@@ -246,3 +246,73 @@ def test_dry_run_estimate_from_measured_throughput(tmp_path):
     assert plan.estimate_seconds() == pytest.approx((2 * 4 + 6 * 3) * 0.5 + 6 * 8 / 10.0)
     with pytest.raises(ConfigError, match="compute.measured.items_per_second must be a positive number"):
         parse_study_config(_raw(compute={"measured": {"items_per_second": 0}}))
+
+
+def _crafted(gaps_by_duration: dict[int, list[int]], n: int = 40, clean_hits: int = 30) -> StudyData:
+    """Seeds x durations with exact gaps: clean has `clean_hits` hits; perturbed loses `gap` of them."""
+    cells = {}
+    for d, per_seed in gaps_by_duration.items():
+        for s, lost in enumerate(per_seed):
+            clean = np.zeros((n, 1))
+            clean[:clean_hits] = 1.0
+            pert = clean.copy()
+            pert[:lost] = 0.0
+            cells[("none", d, s)] = {("sw", "v"): CellStats(clean, pert)}
+    durations = tuple(sorted(gaps_by_duration))
+    return StudyData("xnli", metric_for_task("xnli"), durations, tuple(range(len(next(iter(gaps_by_duration.values()))))), cells)
+
+
+def test_every_figure_of_a_row_against_hand_computed_values():
+    from xtremer_robust.study.analysis import mde_from_se
+
+    assert mde_from_se(1.0) == pytest.approx(1.959964 + 0.841621)
+    assert mde_from_se(2.0) == pytest.approx(2 * (1.959964 + 0.841621))
+    # three seeds, gaps of 2, 4, 6 lost items at step 0 and 4, 8, 12 at step 100 (40 items: 2.5 points each)
+    data = _crafted({0: [2, 4, 6], 100: [4, 8, 12], 1000: [6, 12, 18]})
+    result, reps = analyse_group(data, "none", "all", [("sw", "v")], n_resamples=400, seed=1)
+    first, mid, last = result.per_duration
+    assert first["per_seed_gap"] == pytest.approx([5.0, 10.0, 15.0])
+    assert first["gap"] == pytest.approx(10.0) and last["gap"] == pytest.approx(30.0)
+    assert first["clean"] == pytest.approx(75.0) and first["perturbed"] == pytest.approx(65.0)
+    assert first["per_seed_clean"] == pytest.approx([75.0, 75.0, 75.0])
+    assert first["relative_drop"] == pytest.approx(100 * 10.0 / 75.0)
+    assert first["gap_ci"][0] < 10.0 < first["gap_ci"][1]
+    assert first["gap_mde"] == pytest.approx(mde_from_se(first["gap_se"]))
+    assert first["gap_se"] == pytest.approx(float(reps[0]["gap"].std(ddof=1)))
+    assert first["relative_drop_ci"][0] < first["relative_drop"] < first["relative_drop_ci"][1]
+    assert first["clean_ci"][0] <= 75.0 <= first["clean_ci"][1]
+    assert result.n_items == 40 and result.n_cells == 1
+    trend = result.trend
+    x = np.log1p([0, 100, 1000])
+    assert trend["gap"]["slope"] == pytest.approx(np.polyfit(x, [10.0, 20.0, 30.0], 1)[0])
+    assert trend["gap"]["last_minus_first"] == pytest.approx(20.0)
+    assert trend["gap"]["last_minus_first_ci"][0] < 20.0 < trend["gap"]["last_minus_first_ci"][1]
+    assert trend["gap"]["last_minus_first_mde"] > 0
+    assert trend["clean"]["slope"] == pytest.approx(0.0) and trend["clean"]["last_minus_first"] == pytest.approx(0.0)
+    assert trend["spearman"]["points"] == 9 and trend["spearman"]["rho"] > 0.6
+    assert trend["page"]["blocks"] == 3 and trend["page"]["p_increasing"] < 0.05 < trend["page"]["p_decreasing"]
+    assert trend["gap"]["p_bootstrap"] < 0.05
+
+
+def test_an_arm_against_itself_differs_by_exactly_zero():
+    """Paired draws: the same data as arm and baseline give a zero difference with a zero-width interval."""
+    data = _crafted({0: [2, 4, 6], 10: [1, 3, 9]})
+    base, reps = analyse_group(data, "none", "all", [("sw", "v")], n_resamples=300, seed=3)
+    same, _ = analyse_group(data, "none", "all", [("sw", "v")], n_resamples=300, seed=3, baseline=reps)
+    for row in same.per_duration:
+        vs = row["vs_baseline"]
+        assert vs["gap_difference"] == pytest.approx(0.0) and vs["clean_difference"] == pytest.approx(0.0)
+        assert vs["gap_difference_ci"] == pytest.approx((0.0, 0.0)) and vs["clean_difference_ci"] == pytest.approx((0.0, 0.0))
+    # a robust arm that loses nothing under perturbation: its gap is lower by exactly the baseline's gap
+    robust = _crafted({0: [0, 0, 0], 10: [0, 0, 0]})
+    diff, _ = analyse_group(robust, "none", "all", [("sw", "v")], n_resamples=300, seed=3, baseline=reps)
+    assert diff.per_duration[0]["vs_baseline"]["gap_difference"] == pytest.approx(-base.per_duration[0]["gap"])
+    assert diff.per_duration[0]["vs_baseline"]["gap_difference_ci"][1] < 0
+
+
+def test_groups_without_complete_models_are_refused():
+    data = _crafted({0: [2, 4], 10: [1, 3]})
+    with pytest.raises(ConfigError, match="no .* cell is present"):
+        analyse_group(data, "none", "all", [("ur", "v")], n_resamples=100)
+    with pytest.raises(ConfigError, match="no complete seeds"):
+        analyse_group(data, "other", "all", [("sw", "v")], n_resamples=100)

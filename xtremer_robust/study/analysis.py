@@ -96,7 +96,7 @@ def analyse_group(data: StudyData, arm: str, group: str, members: Sequence[tuple
     """
     durations = data.durations_of(arm)
     seeds = [s for s in data.seeds if all((arm, d, s) in data.cells for d in durations)]
-    if not seeds or not members:
+    if not durations or not seeds or not members:
         raise ConfigError(f"study group {group} of arm {arm}: no complete seeds or no cells to analyse")
     members = [m for m in members if all(m in data.cells[(arm, d, s)] for d in durations for s in seeds)]
     if not members:
