@@ -282,6 +282,13 @@ def test_every_figure_of_a_row_against_hand_computed_values():
     assert first["relative_drop_ci"][0] < first["relative_drop"] < first["relative_drop_ci"][1]
     assert first["clean_ci"][0] <= 75.0 <= first["clean_ci"][1]
     assert result.n_items == 40 and result.n_cells == 1
+    assert (result.arm, result.group, result.durations) == ("none", "all", (0, 100, 1000))
+    # percentile intervals of the replicates, and replicates centred on the estimate
+    assert first["gap_ci"] == pytest.approx(tuple(np.quantile(reps[0]["gap"], [0.025, 0.975])))
+    assert first["clean_ci"] == pytest.approx(tuple(np.quantile(reps[0]["clean"], [0.025, 0.975])))
+    for d, row in zip((0, 100, 1000), result.per_duration):
+        assert np.mean(reps[d]["gap"]) == pytest.approx(row["gap"], abs=0.6)
+        assert np.mean(reps[d]["clean"]) == pytest.approx(row["clean"], abs=0.6)
     trend = result.trend
     x = np.log1p([0, 100, 1000])
     assert trend["gap"]["slope"] == pytest.approx(np.polyfit(x, [10.0, 20.0, 30.0], 1)[0])
@@ -292,6 +299,20 @@ def test_every_figure_of_a_row_against_hand_computed_values():
     assert trend["spearman"]["points"] == 9 and trend["spearman"]["rho"] > 0.6
     assert trend["page"]["blocks"] == 3 and trend["page"]["p_increasing"] < 0.05 < trend["page"]["p_decreasing"]
     assert trend["gap"]["p_bootstrap"] < 0.05
+
+
+def test_a_group_is_the_mean_of_its_cells():
+    a = _crafted({0: [2, 4, 6], 10: [4, 4, 4]})
+    b = _crafted({0: [6, 8, 10], 10: [0, 0, 0]}, clean_hits=20)
+    cells = {key: {("sw", "v"): a.cells[key][("sw", "v")], ("ur", "v"): b.cells[key][("sw", "v")]} for key in a.cells}
+    data = StudyData("xnli", a.metric, a.durations, a.seeds, cells)
+    result, reps = analyse_group(data, "none", "all", [("sw", "v"), ("ur", "v")], n_resamples=300, seed=2)
+    first, last = result.per_duration
+    assert first["per_seed_gap"] == pytest.approx([(5 + 15) / 2, (10 + 20) / 2, (15 + 25) / 2])
+    assert first["clean"] == pytest.approx((75 + 50) / 2) and last["gap"] == pytest.approx(5.0)
+    assert np.mean(reps[0]["gap"]) == pytest.approx(first["gap"], abs=0.6)
+    assert np.mean(reps[0]["clean"]) == pytest.approx(first["clean"], abs=0.6)
+    assert result.trend["gap"]["last_minus_first"] == pytest.approx(5.0 - 15.0)  # two durations have a trend
 
 
 def test_an_arm_against_itself_differs_by_exactly_zero():
