@@ -16,7 +16,7 @@ import yaml
 
 from helpers.models import build_model
 from helpers.training import make_train_data
-from xtremer_robust.errors import ConfigError, XtremerError
+from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.registry import metric_for_task
 from xtremer_robust.study import load_study_config, parse_study_config, plan_study
 from xtremer_robust.study.analysis import CellStats, StudyData, analyse_group

@@ -175,7 +175,7 @@ def render_report(document: dict[str, Any], *, notes: str = "") -> str:
     lines += _shortcuts(document)
     for target, block in document["targets"].items():
         lines += [f"## {target} ({block['metric']}, points; languages: {', '.join(block['languages'])})", ""]
-        lines += [f"Seeds finished per arm: " + ", ".join(f"{a}: {s}" for a, s in block["seeds_done"].items()), ""]
+        lines += ["Seeds finished per arm: " + ", ".join(f"{a}: {s}" for a, s in block["seeds_done"].items()), ""]
         for arm in sorted({g["arm"] for g in block["groups"]}):
             lines += [f"### arm {arm}: all languages and tiers", ""] + _group_table(block["groups"], arm, "all")
             lines += _group_table(block["groups"], arm, "tier:")[2:] + _group_table(block["groups"], arm, "unseen:")[2:] + [""]
