@@ -7,7 +7,7 @@ from typing import Any, Sequence
 import pytest
 import regex
 
-from xtremer_robust.data.records import PairItem, Record, TaggingItem
+from xtremer_robust.families.records import PairItem, Record, TaggingItem
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.attack import attack_items, hard_items
 from xtremer_robust.families import PAIR_CLASSIFICATION, RETRIEVAL
@@ -131,7 +131,7 @@ def test_runner_target_scores_hard_labels(monkeypatch) -> None:
 
     import xtremer_robust.attack.runner_target as runner_target
     from xtremer_robust.attack.runner_target import RunnerTarget, token_f1
-    from xtremer_robust.data.records import Answer, QAItem
+    from xtremer_robust.families.records import Answer, QAItem
 
     def fake_predict_items(loaded, items, *, cache, settings, device):
         return ["entailment" if "sleeps" in i.text_a.split() else "neutral" for i in items], len(items)

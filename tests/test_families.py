@@ -14,7 +14,7 @@ import pytest
 
 from xtremer_robust.data.hub import convert_rows
 from xtremer_robust.data.local import READERS
-from xtremer_robust.data.records import Answer, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
+from xtremer_robust.families.records import Answer, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.families import (
     FAMILIES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from xtremer_robust.data.records import Answer, QAItem
+from xtremer_robust.families.records import Answer, QAItem
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics import MlqaEmF1, SquadEmF1, mlqa_normalize, squad_normalize
 from xtremer_robust.metrics.qa import token_f1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xtremer_robust.data.records import RetrievalItem
+from xtremer_robust.families.records import RetrievalItem
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics import MeanAveragePrecision, TopOneAccuracy, average_precision
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xtremer_robust.data.records import Answer, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
+from xtremer_robust.families.records import Answer, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.perturb import all_recipes, apply_recipe, get_recipe
 from xtremer_robust.perturb.validity import validity_figures

@@ -11,7 +11,7 @@ import regex
 from typer.testing import CliRunner
 
 from xtremer_robust.cli import app
-from xtremer_robust.data.records import QAItem, TaggingItem
+from xtremer_robust.families.records import QAItem, TaggingItem
 from xtremer_robust.subsets import DataDirSource, load_subset, load_suite, verify_subsets
 from xtremer_robust.subsets.suite import canonical_suite_path
 from xtremer_robust.tasks import get_task

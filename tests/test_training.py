@@ -13,7 +13,7 @@ from helpers.training import make_train_data
 from xtremer_robust.errors import ConfigError, XtremerError
 from xtremer_robust.families import MULTIPLE_CHOICE, PAIR_CLASSIFICATION, SPAN_QA, TAGGING
 from xtremer_robust.training import Hyperparameters, TrainConfig, check_train, train
-from xtremer_robust.training.features import IGNORE_INDEX, head_training
+from xtremer_robust.training.features import IGNORE_INDEX, trainable
 from xtremer_robust.training.sources import get_source, load_training_items, target_source
 from xtremer_robust.training.stage import TRAINING_METADATA, SeededLengthSampler
 
@@ -95,7 +95,7 @@ def test_every_family_trains(env, tmp_path, target):
     meta = json.loads((Path(rows[0].folder) / TRAINING_METADATA).read_text())
     assert meta["target"]["final_loss"] is not None and np.isfinite(meta["target"]["final_loss"])
     arch = json.loads((Path(rows[0].folder) / "config.json").read_text())["architectures"][0]
-    assert arch.endswith(head_training(target_source(target).family).auto_class.removeprefix("Auto").replace("Model", "", 1))
+    assert arch.endswith(target_source(target).family.head.auto_class.removeprefix("Auto").replace("Model", "", 1))
 
 
 def _tokenizer(encoder: Path):
@@ -107,7 +107,7 @@ def _tokenizer(encoder: Path):
 def test_tagging_labels_only_first_subwords(env):
     data, encoder = env
     items, _ = load_training_items(get_source("panx"), data_dir=data)
-    features = head_training(TAGGING).featurize(items, _tokenizer(encoder), get_source("panx").labels, 32)
+    features = trainable(TAGGING).featurize(items, _tokenizer(encoder), get_source("panx").labels, 32)
     for item, feature in zip(items, features):
         labelled = [x for x in feature["labels"] if x != IGNORE_INDEX]
         assert len(labelled) == len(item.tokens)
@@ -121,7 +121,7 @@ def test_qa_positions_point_at_the_answer(env):
     items, _ = load_training_items(get_source("tydiqa"), data_dir=data)
     en = [i for i in items if i.id.startswith("q")]
     tok = _tokenizer(encoder)
-    features = head_training(SPAN_QA).featurize(en, tok, (), 64)
+    features = trainable(SPAN_QA).featurize(en, tok, (), 64)
     for item, feature in zip(en, features):
         span = tok.decode(feature["input_ids"][feature["start_positions"] : feature["end_positions"] + 1])
         assert span == tok.decode(tok(item.answers[0].text, add_special_tokens=False)["input_ids"])
@@ -136,13 +136,13 @@ def test_collator_and_loss_of_each_family(env, family):
     data, encoder = env
     name = {PAIR_CLASSIFICATION: "xnli", TAGGING: "panx", SPAN_QA: "tydiqa", MULTIPLE_CHOICE: "copa"}[family]
     source = get_source(name)
-    head = head_training(family)
+    head = trainable(family)
     items, _ = load_training_items(source, data_dir=data)
     tok = _tokenizer(encoder)
     features = head.featurize(items[:3], tok, source.labels, 32)
     batch = head.make_collator(tok)(features)
-    kwargs = {"num_labels": len(source.labels)} if head.labelled_head else {}
-    model = getattr(transformers, head.auto_class).from_pretrained(str(encoder), **kwargs)
+    kwargs = {"num_labels": len(source.labels)} if family.head.task_labels else {}
+    model = getattr(transformers, family.head.auto_class).from_pretrained(str(encoder), **kwargs)
     out = model(**batch)
     assert out.loss is not None and torch.isfinite(out.loss)
     out.loss.backward()

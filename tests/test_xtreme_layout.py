@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from xtremer_robust.data.records import Answer, Candidate, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
+from xtremer_robust.families.records import Answer, Candidate, ChoiceItem, PairItem, QAItem, RetrievalItem, TaggingItem
 from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
 from xtremer_robust.report.xtreme_layout import write_xtreme_predictions, xtreme_ext, xtreme_path
 from xtremer_robust.report.xtreme_read import QAGold, read_xtreme_file, score_xtreme_file

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from xtremer_robust.data.records import Candidate, PairItem, Record, RetrievalItem, TaggingItem
+from xtremer_robust.families.records import Candidate, PairItem, Record, RetrievalItem, TaggingItem
 from xtremer_robust.data.taskdata import SourceFile, TaskData
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.perturb.base import check_rate, item_rng

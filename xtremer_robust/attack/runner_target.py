@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
-from xtremer_robust.data.records import Record
+from xtremer_robust.families.records import Record
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.families import SPAN_QA, Family, family_of_record
 from xtremer_robust.families.qa import token_f1

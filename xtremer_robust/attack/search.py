@@ -32,7 +32,7 @@ from typing import Any, Protocol, Sequence
 
 import regex
 
-from xtremer_robust.data.records import Record
+from xtremer_robust.families.records import Record
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.families import family_of_record
 from xtremer_robust.perturb.base import item_rng

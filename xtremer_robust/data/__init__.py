@@ -4,7 +4,7 @@ The public entry point is :func:`load_task_data`; it returns a :class:`TaskData`
 record type per task family, every item with a stable id.
 """
 
-from xtremer_robust.data.records import (
+from xtremer_robust.families.records import (
     Answer,
     Candidate,
     ChoiceItem,

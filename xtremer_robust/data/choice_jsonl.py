@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from xtremer_robust.data.records import ChoiceItem
+from xtremer_robust.families.records import ChoiceItem
 from xtremer_robust.data.sources import SourceText
 from xtremer_robust.errors import DataError
 from xtremer_robust.strict_json import check_value

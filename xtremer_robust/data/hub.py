@@ -17,7 +17,7 @@ import socket
 from typing import Any, Callable, Iterable, Sequence
 from urllib.parse import urlparse
 
-from xtremer_robust.data.records import (
+from xtremer_robust.families.records import (
     Answer,
     Candidate,
     ChoiceItem,

@@ -24,7 +24,7 @@ from typing import Callable, Mapping, Sequence
 
 from xtremer_robust.data.choice_jsonl import read_choice_jsonl
 from xtremer_robust.data.pair_tsv import labels_file_for, read_pair_tsv
-from xtremer_robust.data.records import Candidate, Record
+from xtremer_robust.families.records import Candidate, Record
 from xtremer_robust.data.retrieval import XquadR, english_side_of, lareqa_multilingual, read_tatoeba, read_xquad_r
 from xtremer_robust.data.sources import SourceText, expand_patterns, read_source, resolve_files
 from xtremer_robust.data.squad_json import read_squad_json

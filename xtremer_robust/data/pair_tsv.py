@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 from typing import Sequence
 
-from xtremer_robust.data.records import PairItem
+from xtremer_robust.families.records import PairItem
 from xtremer_robust.data.sources import SourceText
 
 __all__ = ["read_pair_tsv", "labels_file_for", "LABEL_COLUMN"]

@@ -28,7 +28,7 @@ sentence is what it sees (docs/metrics.md states the choice).
 
 from __future__ import annotations
 
-from xtremer_robust.data.records import Candidate, RetrievalItem
+from xtremer_robust.families.records import Candidate, RetrievalItem
 from xtremer_robust.data.sources import SourceText
 from xtremer_robust.data.squad_json import iter_paragraphs, load_squad_json
 

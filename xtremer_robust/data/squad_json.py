@@ -14,7 +14,7 @@ import json
 from dataclasses import replace
 from typing import Any, Iterator
 
-from xtremer_robust.data.records import Answer, QAItem
+from xtremer_robust.families.records import Answer, QAItem
 from xtremer_robust.data.sources import SourceText
 from xtremer_robust.errors import DataError
 from xtremer_robust.strict_json import check_value

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from xtremer_robust.data.records import TaggingItem
+from xtremer_robust.families.records import TaggingItem
 from xtremer_robust.data.sources import SourceText
 
 __all__ = ["read_token_tag_tsv", "read_conllu", "CONLLU_FIELDS"]

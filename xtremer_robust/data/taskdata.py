@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from xtremer_robust.data.records import Candidate, Record
+from xtremer_robust.families.records import Candidate, Record
 
 __all__ = ["TaskData", "SourceFile"]
 

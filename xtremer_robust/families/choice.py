@@ -17,7 +17,7 @@ from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import INPUT_KEYS, Feature, model_max_length
 from xtremer_robust.families.pair import as_is, exact_label_score, label_references
 from xtremer_robust.families.records import ChoiceItem
-from xtremer_robust.families.training import INPUT_KEYS as TRAIN_KEYS, Trainable, choice_collator
+from xtremer_robust.families.training import Trainable, choice_collator
 
 __all__ = ["MULTIPLE_CHOICE", "ChoiceFeaturizer", "QUESTION_PROMPTS"]
 
@@ -69,7 +69,7 @@ def train_features(items: Sequence[ChoiceItem], tokenizer: Any, labels: Sequence
     features, row = [], 0
     for item in items:
         rows = range(row, row + len(item.choices))
-        features.append({**{k: [list(enc[k][r]) for r in rows] for k in TRAIN_KEYS if k in enc}, "labels": int(item.label)})
+        features.append({**{k: [list(enc[k][r]) for r in rows] for k in INPUT_KEYS if k in enc}, "labels": int(item.label)})
         row += len(item.choices)
     return features
 

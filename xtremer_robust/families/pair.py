@@ -13,7 +13,7 @@ import numpy as np
 from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import Feature, encoding_inputs, model_max_length
 from xtremer_robust.families.records import PairItem, Record
-from xtremer_robust.families.training import Trainable, keep_inputs, pad_collator
+from xtremer_robust.families.training import Trainable, pad_collator
 
 __all__ = ["PAIR_CLASSIFICATION", "PairFeaturizer", "label_references", "exact_label_score", "as_is"]
 
@@ -65,7 +65,7 @@ def train_features(items: Sequence[PairItem], tokenizer: Any, labels: Sequence[s
         enc = tokenizer(firsts, truncation=True, max_length=max_length)
     else:
         enc = tokenizer(firsts, seconds, truncation=True, max_length=max_length)
-    return [{**keep_inputs(enc, n), "labels": index[item.label]} for n, item in enumerate(items)]
+    return [{**encoding_inputs(enc, n), "labels": index[item.label]} for n, item in enumerate(items)]
 
 
 def augment_pair(item: PairItem, augmenter: Any, rng: Any) -> list[Record]:

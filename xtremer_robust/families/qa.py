@@ -18,10 +18,10 @@ import numpy as np
 
 from xtremer_robust.errors import ModelError
 from xtremer_robust.families.base import Family, Head, ReaderRule
-from xtremer_robust.families.features import INPUT_KEYS, Feature, model_max_length
+from xtremer_robust.families.features import INPUT_KEYS, Feature, encoding_inputs, model_max_length
 from xtremer_robust.families.pair import as_is
 from xtremer_robust.families.records import QAItem, Record
-from xtremer_robust.families.training import Trainable, keep_inputs, pad_collator
+from xtremer_robust.families.training import Trainable, pad_collator
 
 __all__ = ["SPAN_QA", "QAFeaturizer", "token_f1"]
 
@@ -125,7 +125,7 @@ def train_features(items: Sequence[QAItem], tokenizer: Any, labels: Sequence[str
         if context and offsets[context[0]][0] <= first and offsets[context[-1]][1] >= last:
             start = next(k for k in context if offsets[k][1] > first)
             end = next(k for k in reversed(context) if offsets[k][0] < last)
-        features.append({**keep_inputs(enc, n), "start_positions": start, "end_positions": end})
+        features.append({**encoding_inputs(enc, n), "start_positions": start, "end_positions": end})
     return features
 
 

@@ -2,7 +2,7 @@
 
 Why here and not in ``data``: a family declares its record type, and the task registry
 (which sits below the readers) holds family objects, so the record types must sit below
-both. ``xtremer_robust.data.records`` re-exports this module under its historical name.
+both.
 
 Every item carries a stable ``id`` shared by all its variants (clean, perturbed,
 adversarial) so that every comparison is paired. For sets that are parallel across

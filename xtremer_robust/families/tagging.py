@@ -17,7 +17,7 @@ from xtremer_robust.families.base import Family, Head, ReaderRule
 from xtremer_robust.families.features import Feature, encoding_inputs, model_max_length
 from xtremer_robust.families.pair import as_is
 from xtremer_robust.families.records import Record, TaggingItem
-from xtremer_robust.families.training import IGNORE_INDEX, Trainable, keep_inputs, token_collator
+from xtremer_robust.families.training import IGNORE_INDEX, Trainable, token_collator
 
 __all__ = ["TAGGING", "TaggingFeaturizer"]
 
@@ -79,7 +79,7 @@ def train_features(items: Sequence[TaggingItem], tokenizer: Any, labels: Sequenc
             else:
                 seen.add(word)
                 row.append(index[item.tags[word]])
-        features.append({**keep_inputs(enc, n), "labels": row})
+        features.append({**encoding_inputs(enc, n), "labels": row})
     return features
 
 

@@ -13,16 +13,10 @@ from typing import Any, Callable, Mapping, Sequence
 
 from xtremer_robust.families.records import Record
 
-__all__ = ["Trainable", "IGNORE_INDEX", "INPUT_KEYS", "keep_inputs", "pad_collator", "token_collator", "choice_collator"]
+__all__ = ["Trainable", "IGNORE_INDEX", "pad_collator", "token_collator", "choice_collator"]
 
 #: Label of positions the loss ignores (PyTorch's cross-entropy default ``ignore_index``).
 IGNORE_INDEX = -100
-INPUT_KEYS = ("input_ids", "attention_mask", "token_type_ids")
-
-
-def keep_inputs(enc: Any, n: int) -> dict[str, list[int]]:
-    """Row ``n`` of a tokenizer encoding, the model's input keys only."""
-    return {k: list(enc[k][n]) for k in INPUT_KEYS if k in enc}
 
 
 def pad_collator(tokenizer: Any) -> Callable[[list[dict]], dict]:

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
-from xtremer_robust.data.records import (
+from xtremer_robust.families.records import (
     Answer,
     ChoiceItem,
     PairItem,

@@ -9,7 +9,7 @@ half-written row. Keys are (model key, head key, context key, item content hash)
   in bf16 or int8, does not);
 - head key: the family and every setting that changes a prediction (QA windowing...);
 - context key: what else the prediction depends on (the candidate pool of a retrieval set);
-- content hash: :func:`xtremer_robust.data.records.content_hash` of the item, so a perturbed
+- content hash: :func:`xtremer_robust.families.records.content_hash` of the item, so a perturbed
   item whose text the perturbation left unchanged reuses the clean item's prediction.
 
 Retrieval embeddings are cached per text in a second table, keyed the same way.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from xtremer_robust.data import load_task_data
-from xtremer_robust.data.records import content_hash
+from xtremer_robust.families.records import content_hash
 from xtremer_robust.data.taskdata import TaskData
 from xtremer_robust.errors import DataError
 from xtremer_robust.schema import CLEAN

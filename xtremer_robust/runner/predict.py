@@ -1,6 +1,6 @@
 """Predict every item of a set once: cached items are read back, the rest run in batches.
 
-Items are keyed by :func:`~xtremer_robust.data.records.content_hash`; identical items
+Items are keyed by :func:`~xtremer_robust.families.records.content_hash`; identical items
 (a perturbation that changed nothing, the same item in two subsets) run once. Each
 batch's finished predictions are committed to the cache before the next batch starts,
 which is what makes a killed run resumable with identical results.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from xtremer_robust.data.records import Record, content_hash
+from xtremer_robust.families.records import Record, content_hash
 from xtremer_robust.errors import ConfigError
 from xtremer_robust.families import Featurizer
 from xtremer_robust.models.heads import LoadedModel

@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from xtremer_robust.data.records import Candidate, RetrievalItem, content_hash
+from xtremer_robust.families.records import Candidate, RetrievalItem, content_hash
 from xtremer_robust.errors import DataError
 from xtremer_robust.families.features import model_max_length
 from xtremer_robust.models.heads import LoadedModel

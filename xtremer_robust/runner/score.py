@@ -19,7 +19,7 @@ from typing import Any, Protocol, Sequence
 
 from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError, ModelError
 from xtremer_robust import __version__
-from xtremer_robust.data.records import content_hash
+from xtremer_robust.families.records import content_hash
 from xtremer_robust.metrics import metric_for_task
 from xtremer_robust.models import HeadKey, LoadedModel, ModelInfo, load_model, resolve_model
 from xtremer_robust.models.paths import cache_root

@@ -25,8 +25,9 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from xtremer_robust.errors import ConfigError
+from xtremer_robust.stats.power import mde_paired
 
-__all__ = ["CellStats", "StudyData", "GroupResult", "analyse_group", "mde_from_se", "STREAM_SEEDS", "STREAM_ITEMS"]
+__all__ = ["CellStats", "StudyData", "GroupResult", "analyse_group", "STREAM_SEEDS", "STREAM_ITEMS"]
 
 #: Entropy words of the two draw streams ("seed", "item").
 STREAM_SEEDS, STREAM_ITEMS = 0x73656564, 0x6974656D
@@ -70,9 +71,9 @@ class GroupResult:
     trend: dict[str, Any]
 
 
-def mde_from_se(se: float, z_alpha: float = 1.959964, z_power: float = 0.841621) -> float:
-    """Minimum detectable effect at alpha 0.05 (two-sided) and power 0.8 from a standard error."""
-    return float((z_alpha + z_power) * se)
+def _mde(se: float) -> float:
+    """Minimum detectable effect (alpha 0.05 two-sided, power 0.8) of the project's power module; 0 when nothing varies."""
+    return mde_paired(se) or 0.0
 
 
 def _interval(values: np.ndarray, confidence: float) -> tuple[float, float]:
@@ -141,7 +142,7 @@ def analyse_group(data: StudyData, arm: str, group: str, members: Sequence[tuple
         row = {
             "duration": d,
             "gap": gap, "gap_ci": _interval(g, confidence), "gap_se": float(g.std(ddof=1)),
-            "gap_mde": mde_from_se(float(g.std(ddof=1))),
+            "gap_mde": _mde(float(g.std(ddof=1))),
             "clean": clean, "clean_ci": _interval(cl, confidence),
             "perturbed": clean - gap,
             "relative_drop": 100.0 * gap / clean if clean > 0 else None,
@@ -181,7 +182,7 @@ def _trend(durations: list[int], replicates: dict[int, dict[str, np.ndarray]], p
         se = float(change.std(ddof=1))
         out[name] = {"slope": float(_slopes(x, observed)), "slope_ci": _interval(slopes, confidence), "p_bootstrap": float(min(1.0, p)),
                      "last_minus_first": float(observed[-1] - observed[0]), "last_minus_first_ci": _interval(change, confidence),
-                     "last_minus_first_mde": mde_from_se(se)}
+                     "last_minus_first_mde": _mde(se)}
     xs = np.repeat(np.asarray(durations)[None, :], per_seed.shape[0], axis=0).ravel()
     if np.ptp(per_seed) == 0:  # every gap equal: the rank correlation is undefined
         out["spearman"] = {"rho": None, "p": None, "points": int(per_seed.size)}

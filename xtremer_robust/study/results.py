@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from xtremer_robust import __version__
-from xtremer_robust.errors import SchemaError
+from xtremer_robust.errors import ConfigError, SchemaError
 from xtremer_robust.languages import all_languages
 from xtremer_robust.metrics.registry import metric_for_task
 from xtremer_robust.runner import CLEAN
@@ -125,11 +125,7 @@ def compute_results(config: StudyConfig, out: Path, *, command: str) -> dict[str
                 try:
                     result, reps = analyse_group(study, arm, group, members, n_resamples=config.resamples,
                                                  seed=config.bootstrap_seed, baseline=base_reps if arm != baseline_name else None)
-                except Exception as exc:  # an incomplete arm (interrupted study) is reported, not fatal
-                    from xtremer_robust.errors import ConfigError
-
-                    if not isinstance(exc, ConfigError):
-                        raise
+                except ConfigError:  # an arm without complete models yet (interrupted study): left out
                     continue
                 if arm == baseline_name:
                     base_reps = reps

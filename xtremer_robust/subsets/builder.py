@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from xtremer_robust import __version__
-from xtremer_robust.data.records import record_to_dict
+from xtremer_robust.families.records import record_to_dict
 from xtremer_robust.data.taskdata import TaskData
 from xtremer_robust.errors import DataUnavailableError, SchemaError
 from xtremer_robust.subsets.canonical import atomic_write_bytes, canonical_json, jsonl_bytes, round_floats, sha256_bytes, sha256_file

@@ -16,7 +16,7 @@ import numpy as np
 
 from xtremer_robust.data.loader import load_task_data
 from xtremer_robust.data.local import local_files
-from xtremer_robust.data.records import Record
+from xtremer_robust.families.records import Record
 from xtremer_robust.data.taskdata import TaskData
 from xtremer_robust.errors import ConfigError, DataUnavailableError, XtremerError
 from xtremer_robust.perturb import apply_recipe, get_recipe

@@ -13,7 +13,7 @@ counted as skipped with a reason, never relabelled.
 
 from __future__ import annotations
 
-from xtremer_robust.data.records import PairItem
+from xtremer_robust.families.records import PairItem
 from xtremer_robust.families import PAIR_CLASSIFICATION, get_family
 from xtremer_robust.data.taskdata import TaskData
 from xtremer_robust.errors import ConfigError

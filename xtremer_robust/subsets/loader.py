@@ -6,7 +6,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from xtremer_robust.data.records import RECORD_TYPES, Candidate, record_from_dict
+from xtremer_robust.families.records import RECORD_TYPES, Candidate, record_from_dict
 from xtremer_robust.data.taskdata import SourceFile, TaskData
 from xtremer_robust.errors import DataError, DataUnavailableError, SchemaError
 from xtremer_robust.safepaths import check_name, inside

@@ -23,6 +23,8 @@ import torch
 from torch import nn
 
 from xtremer_robust.errors import ConfigError
+from xtremer_robust.families.features import INPUT_KEYS
+from xtremer_robust.families.training import IGNORE_INDEX
 
 __all__ = ["PassThroughEmbeddings", "Truncation", "encode_prefix", "CachedCollator"]
 
@@ -75,9 +77,6 @@ def prefix_only(model: Any, layers: int) -> Iterator[Any]:
         encoder.layer = stack
 
 
-_TOKEN_KEYS = ("input_ids", "attention_mask", "token_type_ids")
-
-
 def encode_prefix(model: Any, features: Sequence[dict], layers: int, *, pad_id: int = 0, batch_size: int = 32) -> list[dict]:
     """Each feature with its tokens replaced by the frozen prefix's output (``inputs_embeds``)."""
     if features and isinstance(features[0]["input_ids"][0], list):
@@ -91,24 +90,23 @@ def encode_prefix(model: Any, features: Sequence[dict], layers: int, *, pad_id: 
             chunk = order[start : start + batch_size]
             width = max(len(features[i]["input_ids"]) for i in chunk)
             batch = {}
-            for key in _TOKEN_KEYS:
+            for key in INPUT_KEYS:
                 if key in features[chunk[0]]:
                     pad = pad_id if key == "input_ids" else 0
                     batch[key] = torch.tensor([list(features[i][key]) + [pad] * (width - len(features[i][key])) for i in chunk])
             hidden = base(**batch).last_hidden_state
             for row, i in enumerate(chunk):
                 length = len(features[i]["input_ids"])
-                rest = {k: v for k, v in features[i].items() if k not in _TOKEN_KEYS}
-                cached[i] = {"inputs_embeds": hidden[row, :length].clone(), "attention_mask": [1] * length, **rest}
+                rest = {k: v for k, v in features[i].items() if k not in INPUT_KEYS}
+                cached[i] = {"inputs_embeds": hidden[row, :length].clone(), **rest}  # the collator rebuilds the mask
     model.train(was_training)
-    out = [cached[i] for i in range(len(features))]
-    return out
+    return [cached[i] for i in range(len(features))]
 
 
 class CachedCollator:
     """Pads cached hidden states (zeros, masked out), attention masks and labels per batch."""
 
-    def __init__(self, label_pad: int = -100):
+    def __init__(self, label_pad: int = IGNORE_INDEX):
         self.label_pad = label_pad
 
     def __call__(self, rows: list[dict]) -> dict[str, torch.Tensor]:

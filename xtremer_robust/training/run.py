@@ -36,7 +36,9 @@ from xtremer_robust.models.resolve import resolve_model
 from xtremer_robust.atomic import atomic_write_text
 from xtremer_robust.training.augment import RSDA_COPIES, Augmenter, augment_fingerprint, example_rng, parse_augment
 from xtremer_robust.training.config import TrainConfig
-from xtremer_robust.training.features import HeadTraining, head_training
+from xtremer_robust.families import Family
+from xtremer_robust.families.training import Trainable
+from xtremer_robust.training.features import trainable
 from xtremer_robust.training.sources import TrainingSource, get_source, load_training_items, target_source
 from xtremer_robust.training.prefix_cache import CachedCollator, Truncation, encode_prefix
 from xtremer_robust.training.stage import TRAINING_METADATA, FeatureDataset, StagePlan, export_folder, freeze, run_stage
@@ -87,11 +89,11 @@ def check_train(config: TrainConfig, *, out: Path, data_dir: Path | None, resour
     ``data_dir``; needed separately when the task data come from the Hub).
     """
     target = target_source(config.target)
-    head_training(target.family)
+    trainable(target.family)
     intermediate = get_source(config.intermediate) if config.intermediate else None
     if intermediate is not None:
-        head_training(intermediate.family)
-    if config.augment.strip() != "none" and head_training(target.family).augment is None:
+        trainable(intermediate.family)
+    if config.augment.strip() != "none" and trainable(target.family).augment is None:
         raise ConfigError(f"--augment {config.augment}: augmentation is defined for pair classification and tagging targets, not {target.family.name} ({config.target})")
     augmenter = parse_augment(config.augment, data_dir=resources_dir or data_dir, default_copies=RSDA_COPIES.get(config.target, DEFAULT_COPIES))
     out = Path(out)
@@ -118,7 +120,7 @@ def _sample(items: list[Record], limit: int | None) -> list[Record]:
     return [items[i] for i in sorted(keep)]
 
 
-def _features(items: list[Record], head: HeadTraining, tokenizer: Any, labels: tuple[str, ...], max_length: int) -> FeatureDataset:
+def _features(items: list[Record], head: Trainable, tokenizer: Any, labels: tuple[str, ...], max_length: int) -> FeatureDataset:
     features = head.featurize(items, tokenizer, labels, max_length)
     return FeatureDataset(features, [head.length(f) for f in features])
 
@@ -128,26 +130,26 @@ def _features(items: list[Record], head: HeadTraining, tokenizer: Any, labels: t
 AUGMENT_SEED = 20211107
 
 
-def _augmented(items: list[Record], head: HeadTraining, augmenter: Augmenter | None) -> list[Record]:
+def _augmented(items: list[Record], head: Trainable, augmenter: Augmenter | None) -> list[Record]:
     if augmenter is None:
         return items
     return [copy for item in items for copy in head.augment(item, augmenter, example_rng(AUGMENT_SEED, item.id, 0))]
 
 
-def _load_head(folder: str, head: HeadTraining, labels: tuple[str, ...], model_id: str, seed: int) -> Any:
+def _load_head(folder: str, family: Family, labels: tuple[str, ...], model_id: str, seed: int) -> Any:
     """The checkpoint with a new head, initialised from ``seed`` (not from whatever the global generator holds)."""
     import transformers
 
     transformers.set_seed(seed)
 
-    auto = getattr(transformers, head.auto_class)
+    auto = getattr(transformers, family.head.auto_class)
     kwargs: dict[str, Any] = {}
-    if head.labelled_head:
+    if family.head.task_labels:
         kwargs = {"num_labels": len(labels), "id2label": dict(enumerate(labels)), "label2id": {l: i for i, l in enumerate(labels)}}
     try:
         return auto.from_pretrained(folder, ignore_mismatched_sizes=True, **kwargs)
     except _LOAD_ERRORS as exc:
-        raise ModelError(f"{model_id}: cannot build a {head.auto_class.removeprefix('AutoModelFor')} head on this checkpoint ({exc}). Use an encoder such as XLM-R, mBERT or builtin:me5-small.") from exc
+        raise ModelError(f"{model_id}: cannot build a {family.head.auto_class.removeprefix('AutoModelFor')} head on this checkpoint ({exc}). Use an encoder such as XLM-R, mBERT or builtin:me5-small.") from exc
 
 
 #: Frozen-prefix outputs by (base weights, layers, data fingerprint): the frozen prefix is the
@@ -163,7 +165,7 @@ def _fingerprint(dataset: FeatureDataset) -> str:
     return digest.hexdigest()
 
 
-def _fit(model: Any, dataset: FeatureDataset, head: HeadTraining, tokenizer: Any, config: TrainConfig, plan: StagePlan,
+def _fit(model: Any, dataset: FeatureDataset, head: Trainable, tokenizer: Any, config: TrainConfig, plan: StagePlan,
          base_weights: str, *, export_steps: tuple[int, ...] = (), on_export: Callable[[int, Any], None] | None = None) -> tuple[Any, float | None]:
     """Freeze what the settings say, then train (through the frozen-prefix cache when it applies)."""
     h = config.hyper
@@ -239,7 +241,7 @@ def train(config: TrainConfig, *, out: Path, data_dir: Path | None, shared_inter
     base_block = {"id": base.id, "revision": base.revision, "weights_sha256": base.weights_sha256, "tokenizer_sha256": base.tokenizer_sha256}
     target_items, target_files = load_training_items(target, data_dir=data_dir)
     target_items = _sample(target_items, h.max_train_examples)
-    target_head = head_training(target.family)
+    target_head = trainable(target.family)
     for seed in config.seeds:
         encoders = {0: (base.path, None)}
         if intermediate is not None and max(config.durations) > 0:
@@ -255,7 +257,7 @@ def train(config: TrainConfig, *, out: Path, data_dir: Path | None, shared_inter
                     dataset = _features(items, target_head, tokenizer, target.labels, length)
                 log(f"target {config.target} ({arm_name(config.augment)}) from step {duration}, seed {seed}: {len(dataset)} features, {h.target_steps} steps")
                 started = time.time()
-                model = _load_head(folder, target_head, target.labels, config.base, seed)
+                model = _load_head(folder, target.family, target.labels, config.base, seed)
                 work = out / "work" / dest.relative_to(out)
                 plan = StagePlan(h.target_steps, h.target_lr, "linear", max(1, h.target_steps // 10), h.batch_size,
                                  h.grad_accumulation, h.weight_decay, seed, h.save_every, work, h.bf16)
@@ -316,7 +318,7 @@ def _intermediate(config: TrainConfig, source: TrainingSource, base: Any, tokeni
                                  "examples_seen": step * h.examples_per_step * _world_size(), "schedule": schedule,
                                  "files": files_block, "loss": head.loss, "trajectory": key}}
 
-    head = head_training(source.family)
+    head = trainable(source.family)
     files_block: list[dict] = []
     missing = [s for s in steps if not (trajectory / f"step-{s}" / TRAINING_METADATA).is_file()]
     if missing:
@@ -326,7 +328,7 @@ def _intermediate(config: TrainConfig, source: TrainingSource, base: Any, tokeni
         length = h.qa_max_length if head.long_inputs else h.max_length
         dataset = _features(items, head, tokenizer, source.labels, length)
         log(f"intermediate {source.name}, seed {seed}: {len(dataset)} features, checkpoints at steps {steps}")
-        model = _load_head(base.path, head, source.labels, config.base, seed)
+        model = _load_head(base.path, source.family, source.labels, config.base, seed)
         plan = StagePlan(max(steps), h.intermediate_lr, "constant_with_warmup", h.intermediate_warmup, h.batch_size,
                          h.grad_accumulation, h.weight_decay, seed, h.save_every, root / "work" / trajectory.relative_to(root), h.bf16)
 
