@@ -50,7 +50,10 @@ def register(app: typer.Typer) -> None:
             raw["durations"] = list(parse_int_list(durations, "durations"))
         if seeds is not None:
             raw["seeds"] = list(parse_int_list(seeds, "seeds"))
-        hyper = dict(raw.get("hyper") or {})
+        hyper = raw.get("hyper") or {}
+        if not isinstance(hyper, dict):
+            raise ConfigError(f"{config_file}: 'hyper' must be a mapping of hyperparameters, got {type(hyper).__name__}")
+        hyper = dict(hyper)
         for key, value in {"target_steps": steps, "batch_size": batch_size, "max_length": max_length, "freeze_embeddings": freeze_embeddings,
                            "max_train_examples": max_train_examples, "threads": threads,
                            "freeze_layers": freeze_layers, "target_lr": lr}.items():
@@ -61,7 +64,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError("BASE: give a base model (Hub id, folder or builtin:me5-small), or --config FILE that names one")
         if not raw.get("target"):
             raise ConfigError("--target: give the target task to fine-tune for, e.g. --target xnli")
-        config = TrainConfig.from_dict(raw, where=str(config_file) if config_file else "arguments")
+        config = TrainConfig.from_dict(raw, where=str(config_file) if config_file else None)
         from transformers.utils import logging as hf_logging
 
         hf_logging.set_verbosity_error()

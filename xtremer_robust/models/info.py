@@ -12,7 +12,8 @@ from typing import Any, Mapping
 
 import yaml
 
-__all__ = ["ModelInfo", "Prefixes", "prefixes_for", "hash_weight_files", "hash_tokenizer_files", "training_summary", "read_training_metadata", "read_trained_on", "TRAINING_METADATA"]
+__all__ = ["ModelInfo", "Prefixes", "prefixes_for", "hash_weight_files", "hash_tokenizer_files", "training_summary", "load_training_metadata",
+           "read_training_metadata", "read_trained_on", "TRAINING_METADATA"]
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack")
 TOKENIZER_FILES = (
@@ -101,10 +102,15 @@ def _training_fields(summary: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def read_training_metadata(folder: Path) -> dict[str, Any] | None:
-    """The training summary of a folder ``train`` wrote, None for any other checkpoint.
+#: The blocks of a training metadata file that are JSON objects when present.
+_METADATA_BLOCKS = ("intermediate", "target", "base", "augment", "hyperparameters", "libraries")
 
-    A metadata file that is unreadable is an error (naming it), never silently dropped.
+
+def load_training_metadata(folder: Path) -> dict[str, Any] | None:
+    """The parsed metadata file of a folder ``train`` wrote (None: no such file), checked for shape.
+
+    A file that is unreadable or the wrong shape is an error naming it, never silently dropped:
+    what it says flows into results and submissions.
     """
     import json
 
@@ -113,24 +119,42 @@ def read_training_metadata(folder: Path) -> dict[str, Any] | None:
     path = Path(folder) / TRAINING_METADATA
     if not path.is_file():
         return None
+    fix = "restore it or delete the folder and train again"
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelError(f"{path}: the training metadata is unreadable ({exc}); restore it or delete the folder and train again") from exc
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ModelError(f"{path}: the training metadata is unreadable ({exc}); {fix}") from None
     if not isinstance(meta, dict):
-        raise ModelError(f"{path}: expected a JSON object of training metadata")
-    return training_summary(meta)
+        raise ModelError(f"{path}: expected a JSON object of training metadata; {fix}")
+    for key in _METADATA_BLOCKS:
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            raise ModelError(f"{path}: '{key}' must be a JSON object, got {type(meta[key]).__name__}; {fix}")
+    schedule = (meta.get("intermediate") or {}).get("schedule")
+    if schedule is not None and not isinstance(schedule, dict):
+        raise ModelError(f"{path}: 'intermediate.schedule' must be a JSON object; {fix}")
+    files = (meta.get("target") or {}).get("files")
+    if files is not None and not isinstance(files, list):
+        raise ModelError(f"{path}: 'target.files' must be a list; {fix}")
+    pairs = meta.get("trained_on")
+    if pairs is not None and (not isinstance(pairs, list) or not all(
+            isinstance(p, list) and len(p) == 2 and all(isinstance(v, str) for v in p) for p in pairs)):
+        raise ModelError(f"{path}: 'trained_on' must be a list of [task, split] pairs of names; {fix}")
+    return meta
+
+
+def read_training_metadata(folder: Path) -> dict[str, Any] | None:
+    """The training summary of a folder ``train`` wrote, None for any other checkpoint."""
+    meta = load_training_metadata(folder)
+    return None if meta is None else training_summary(meta)
 
 
 def read_trained_on(folder: Path) -> tuple[tuple[str, str], ...]:
-    """The (task, split) sets a folder ``train`` wrote was trained on (English side); () otherwise."""
-    import json
+    """The (task, split) sets a folder ``train`` wrote was trained on (English side); () otherwise.
 
-    path = Path(folder) / TRAINING_METADATA
-    if not path.is_file():
-        return ()
-    pairs = json.loads(path.read_text(encoding="utf-8")).get("trained_on") or []
-    return tuple((str(p[0]), str(p[1])) for p in pairs if isinstance(p, list) and len(p) == 2)
+    The leakage guard reads this, so a damaged list is an error, not an empty one.
+    """
+    meta = load_training_metadata(folder)
+    return tuple((task, split) for task, split in (meta or {}).get("trained_on") or [])
 
 
 def training_summary(meta: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,11 +17,8 @@ import numpy as np
 
 from xtremer_robust.families.records import (
     Answer,
-    ChoiceItem,
-    PairItem,
     QAItem,
     Record,
-    RetrievalItem,
     TaggingItem,
 )
 from xtremer_robust.errors import ConfigError, DataError

@@ -15,7 +15,6 @@ import gzip
 import hashlib
 import io
 import json
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Any

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from xtremer_robust.errors import ConfigError, DataError, DataUnavailableError
+from xtremer_robust.errors import ConfigError, DataError
 from xtremer_robust.families import PAIR_CLASSIFICATION
 from xtremer_robust.tasks import TaskSpec
 from xtremer_robust.subsets.builder import BuildContext, Job, JobResult, expand_jobs, expand_params, needs_data_dir, run_jobs

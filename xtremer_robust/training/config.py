@@ -18,6 +18,38 @@ from xtremer_robust.errors import ConfigError
 __all__ = ["Hyperparameters", "TrainConfig", "parse_int_list", "load_train_yaml"]
 
 
+#: Hyperparameters that count something and must be at least 1.
+_POSITIVE = ("target_steps", "batch_size", "grad_accumulation", "max_length", "qa_max_length", "save_every")
+
+
+def _is_number(value: Any) -> bool:
+    """A real number (bool is not one, though Python counts it as an int)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _whole(name: str, value: Any, *, minimum: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        what = "a positive whole number" if minimum == 1 else f"a whole number >= {minimum}"
+        raise ConfigError(f"{name}: expected {what}, got {value!r}")
+
+
+def _text(name: str, value: Any, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{name}: expected a non-empty text value, got {value!r}")
+    if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
+        raise ConfigError(f"{name}: {value!r} holds control characters or lone surrogates; give a plain name")
+
+
+def _int_list(name: str, value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):
+        return parse_int_list(value, name)
+    if not isinstance(value, (list, tuple)) or any(not isinstance(v, int) or isinstance(v, bool) for v in value):
+        raise ConfigError(f"--{name}: expected a list of whole numbers such as [0, 100, 1000], got {value!r}")
+    return tuple(value)
+
+
 @dataclass(frozen=True)
 class Hyperparameters:
     """Training settings shared by both stages (defaults: CPU-sized, see docs/training.md)."""
@@ -52,25 +84,22 @@ class Hyperparameters:
     bf16: bool = False
 
     def __post_init__(self) -> None:
-        positive = ("target_steps", "batch_size", "grad_accumulation", "max_length", "qa_max_length", "save_every")
-        for name in positive:
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"{name}: expected a positive whole number, got {value!r}")
+        for name in _POSITIVE:
+            _whole(name, getattr(self, name), minimum=1)
+        for name in ("intermediate_warmup", "freeze_layers"):
+            _whole(name, getattr(self, name), minimum=0)
+        for name in ("max_train_examples", "max_intermediate_examples", "threads"):
+            if getattr(self, name) is not None:
+                _whole(name, getattr(self, name), minimum=1)
         for name in ("target_lr", "intermediate_lr"):
             value = getattr(self, name)
-            if not isinstance(value, (int, float)) or not 0 < float(value) < 1:
+            if not _is_number(value) or not 0 < float(value) < 1:
                 raise ConfigError(f"{name}: expected a learning rate between 0 and 1, got {value!r}")
-        if not isinstance(self.intermediate_warmup, int) or self.intermediate_warmup < 0:
-            raise ConfigError(f"intermediate_warmup: expected a whole number >= 0, got {self.intermediate_warmup!r}")
-        if not isinstance(self.freeze_layers, int) or self.freeze_layers < 0:
-            raise ConfigError(f"freeze_layers: expected a whole number >= 0, got {self.freeze_layers!r}")
-        if self.max_train_examples is not None and (not isinstance(self.max_train_examples, int) or self.max_train_examples < 1):
-            raise ConfigError(f"max_train_examples: expected a positive whole number, got {self.max_train_examples!r}")
-        if self.max_intermediate_examples is not None and (not isinstance(self.max_intermediate_examples, int) or self.max_intermediate_examples < 1):
-            raise ConfigError(f"max_intermediate_examples: expected a positive whole number, got {self.max_intermediate_examples!r}")
-        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
-            raise ConfigError(f"threads: expected a positive whole number, got {self.threads!r}")
+        if not _is_number(self.weight_decay) or not 0 <= float(self.weight_decay) < 1:
+            raise ConfigError(f"weight_decay: expected a number from 0 up to (not including) 1, got {self.weight_decay!r}")
+        for name in ("freeze_embeddings", "cache_frozen", "bf16"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"{name}: expected true or false, got {getattr(self, name)!r}")
 
     @property
     def examples_per_step(self) -> int:
@@ -91,7 +120,15 @@ class TrainConfig:
     hyper: Hyperparameters = field(default_factory=Hyperparameters)
 
     def __post_init__(self) -> None:
-        durations = tuple(self.durations)
+        _text("base", self.base)
+        _text("target", self.target)
+        _text("intermediate", self.intermediate, optional=True)
+        _text("augment", self.augment)
+        _text("revision", self.revision, optional=True)
+        if not isinstance(self.hyper, Hyperparameters):
+            raise ConfigError(f"hyper: expected the hyperparameters, got {type(self.hyper).__name__}")
+        durations = _int_list("durations", self.durations)
+        seeds = _int_list("seeds", self.seeds)
         if not durations:
             raise ConfigError("--durations: give at least one duration in optimizer steps (0 = the base model)")
         if any(not isinstance(d, int) or isinstance(d, bool) or d < 0 for d in durations):
@@ -100,10 +137,10 @@ class TrainConfig:
             raise ConfigError(f"--durations: must be strictly increasing (got {list(durations)}); e.g. 0,100,1000")
         if self.intermediate is None and durations != (0,):
             raise ConfigError(f"--durations {','.join(map(str, durations))} needs --intermediate TASK (durations are steps of intermediate training)")
-        if not self.seeds or len(set(self.seeds)) != len(self.seeds) or any(not isinstance(s, int) or s < 0 for s in self.seeds):
-            raise ConfigError(f"--seeds: expected distinct whole numbers >= 0, got {list(self.seeds)}")
+        if not seeds or len(set(seeds)) != len(seeds) or any(s < 0 for s in seeds):
+            raise ConfigError(f"--seeds: expected distinct whole numbers >= 0, got {list(seeds)}")
         object.__setattr__(self, "durations", durations)
-        object.__setattr__(self, "seeds", tuple(self.seeds))
+        object.__setattr__(self, "seeds", seeds)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -111,23 +148,29 @@ class TrainConfig:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], *, where: str = "config") -> "TrainConfig":
+    def from_dict(cls, data: dict[str, Any], *, where: str | None = None) -> "TrainConfig":
+        """The config a mapping describes; ``where`` (the YAML file, if any) prefixes every message."""
+        if where is not None:
+            try:
+                return cls.from_dict(data)
+            except ConfigError as error:
+                raise ConfigError(f"{where}: {error}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"expected a mapping of training settings, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(map(str, set(data) - known))
         if unknown:
-            raise ConfigError(f"{where}: unknown keys {unknown}; expected some of {sorted(known)}")
-        hyper_raw = dict(data.get("hyper") or {})
+            raise ConfigError(f"unknown keys {unknown}; expected some of {sorted(known)}")
+        hyper_raw = data.get("hyper") or {}
+        if not isinstance(hyper_raw, dict):
+            raise ConfigError(f"'hyper' must be a mapping of hyperparameters, got {type(hyper_raw).__name__}")
         hyper_known = {f.name for f in fields(Hyperparameters)}
-        bad = sorted(set(hyper_raw) - hyper_known)
+        bad = sorted(map(str, set(hyper_raw) - hyper_known))
         if bad:
-            raise ConfigError(f"{where}: unknown keys under hyper: {bad}; expected some of {sorted(hyper_known)}")
+            raise ConfigError(f"unknown keys under hyper: {bad}; expected some of {sorted(hyper_known)}")
         if "base" not in data or "target" not in data:
-            raise ConfigError(f"{where}: 'base' and 'target' are required")
+            raise ConfigError("'base' and 'target' are required")
         kwargs = {k: v for k, v in data.items() if k != "hyper"}
-        for key in ("durations", "seeds"):
-            if key in kwargs:
-                value = kwargs[key]
-                kwargs[key] = tuple(parse_int_list(value, key) if isinstance(value, str) else value)
         return cls(**kwargs, hyper=Hyperparameters(**hyper_raw))
 
 

@@ -32,6 +32,7 @@ import numpy as np
 from xtremer_robust import __version__
 from xtremer_robust.families.records import Record
 from xtremer_robust.errors import ConfigError, ModelError
+from xtremer_robust.models.info import TRAINING_METADATA, load_training_metadata
 from xtremer_robust.models.resolve import resolve_model
 from xtremer_robust.atomic import atomic_write_text
 from xtremer_robust.training.augment import RSDA_COPIES, Augmenter, augment_fingerprint, example_rng, parse_augment
@@ -41,7 +42,7 @@ from xtremer_robust.families.training import Trainable
 from xtremer_robust.training.features import trainable
 from xtremer_robust.training.sources import TrainingSource, get_source, load_training_items, target_source
 from xtremer_robust.training.prefix_cache import CachedCollator, Truncation, encode_prefix
-from xtremer_robust.training.stage import TRAINING_METADATA, FeatureDataset, StagePlan, export_folder, freeze, run_stage
+from xtremer_robust.training.stage import FeatureDataset, StagePlan, export_folder, freeze, run_stage
 
 __all__ = ["TrainedModel", "train", "check_train", "arm_name", "model_folder", "CONFIG_FILE"]
 
@@ -103,8 +104,10 @@ def check_train(config: TrainConfig, *, out: Path, data_dir: Path | None, resour
     if saved.is_file():
         try:
             previous = json.loads(saved.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(f"--out: {saved} is unreadable ({exc}); remove it or pick a new --out folder") from exc
+        except (OSError, ValueError, RecursionError) as exc:
+            raise ConfigError(f"--out: {saved} is unreadable ({exc}); remove it or pick a new --out folder") from None
+        if not isinstance(previous, dict):
+            raise ConfigError(f"--out: {saved} is not a training configuration (a JSON {type(previous).__name__}); remove it or pick a new --out folder")
         if previous != config.to_dict():
             changed = sorted(k for k in set(previous) | set(config.to_dict()) if previous.get(k) != config.to_dict().get(k))
             raise ConfigError(f"--out: {out} holds a run with a different configuration (differs in: {', '.join(changed)}). Use a new --out folder, or the same settings to resume.")
@@ -279,8 +282,8 @@ def train(config: TrainConfig, *, out: Path, data_dir: Path | None, shared_inter
                     export_folder(model, tokenizer, dest, meta, encoder_only=False)
                     shutil.rmtree(work, ignore_errors=True)
                 _barrier()
-            meta = json.loads((dest / TRAINING_METADATA).read_text(encoding="utf-8"))
-            rows.append(TrainedModel(config.target, arm_name(config.augment), duration, seed, str(dest), meta["target"].get("seconds"), meta["target"].get("final_loss")))
+            done = (load_training_metadata(dest) or {}).get("target") or {}
+            rows.append(TrainedModel(config.target, arm_name(config.augment), duration, seed, str(dest), done.get("seconds"), done.get("final_loss")))
     if _rank() == 0:
         atomic_write_text(out / "summary.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
     return rows
@@ -342,5 +345,8 @@ def _intermediate(config: TrainConfig, source: TrainingSource, base: Any, tokeni
     found = {}
     for s in steps:
         folder = trajectory / f"step-{s}"
-        found[s] = (str(folder), json.loads((folder / TRAINING_METADATA).read_text(encoding="utf-8"))["intermediate"])
+        inter = (load_training_metadata(folder) or {}).get("intermediate")
+        if not inter:
+            raise ModelError(f"{folder / TRAINING_METADATA}: no 'intermediate' block; delete {folder} and run again to retrain it")
+        found[s] = (str(folder), inter)
     return found

@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import Dataset, Sampler
 
 from xtremer_robust.errors import ConfigError, ModelError
+from xtremer_robust.models.info import TRAINING_METADATA
 
 __all__ = ["FeatureDataset", "SeededLengthSampler", "StagePlan", "run_stage", "export_folder", "freeze"]
 
@@ -207,5 +208,3 @@ def export_folder(model: Any, tokenizer: Any, dest: Path, metadata: dict, *, enc
     return dest
 
 
-#: The file in every folder ``train`` writes that says how it was made.
-TRAINING_METADATA = "xtremer_robust_training.json"
