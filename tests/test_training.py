@@ -313,7 +313,8 @@ def test_kill_9_then_rerun_gives_the_weights_of_an_uninterrupted_run(env, tmp_pa
             return
         deadline = time.time() + 300
         while time.time() < deadline and proc.poll() is None:
-            if marker.is_file() and marker.read_text() and int(marker.read_text()) >= kill_after:
+            step = marker.read_text().strip() if marker.is_file() else ""  # read once: the writer truncates first
+            if step.isdigit() and int(step) >= kill_after:
                 proc.send_signal(signal.SIGKILL)
                 break
             time.sleep(0.05)
