@@ -103,6 +103,10 @@ READER_FILES = [
     ("udpos", "yo", "test", "udpos/yo_ytb-ud-test.conllu"),
     ("xcopa", "qu", "test", "xcopa/test.qu.jsonl"),
     ("xquad", "th", "test", "xquad/xquad.th.json"),
+    ("mlqa", "ar", "dev", "mlqa/dev-context-ar-question-ar.json"),
+    ("tydiqa", "sw", "train", "tydiqa/tydiqa.goldp.sw.train.json"),
+    ("lareqa", "el", "test", "lareqa/el.json"),
+    ("lareqa_monolingual", "el", "test", "lareqa/el.json"),
     ("tatoeba", "sw", "test", "tatoeba/tatoeba.swh-eng.swh"),
 ]
 
@@ -122,6 +126,8 @@ def _check_items(data: Any) -> None:
                 assert 0 <= answer.start and item.context[answer.start:answer.start + len(answer.text)] == answer.text
         if hasattr(item, "tags"):
             assert len(item.tags) == len(item.tokens) > 0
+        if hasattr(item, "relevant"):  # every relevant id is in the pool the items are ranked against
+            assert item.relevant and set(item.relevant) <= {c.id for c in data.candidates}
 
 
 @pytest.mark.parametrize("task, lang, split, rel", READER_FILES, ids=[f[0] for f in READER_FILES])
@@ -142,7 +148,7 @@ def test_readers_on_mutated_bytes(data_copy: Path, task: str, lang: str, split: 
 
 
 @pytest.mark.parametrize("task, lang, split, rel", [f for f in READER_FILES if f[3].endswith((".json", ".jsonl"))],
-                         ids=["xcopa", "xquad"])
+                         ids=[f[0] for f in READER_FILES if f[3].endswith((".json", ".jsonl"))])
 @settings(max_examples=30, **SETTINGS)
 @given(data=st.data())
 def test_json_readers_on_mutated_values(data_copy: Path, task: str, lang: str, split: str, rel: str, data: st.DataObject) -> None:
