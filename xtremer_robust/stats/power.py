@@ -51,8 +51,9 @@ def mde_mcnemar(n_discordant: int, n: int, alpha: float = 0.05, power: float = 0
     za, zb = z_sum(alpha, power)
     qa = n + zb**2
     qb = -2.0 * za * math.sqrt(n * pd)
-    qc = (za**2 - zb**2) * pd
-    disc = qb**2 - 4.0 * qa * qc
+    # qb^2 - 4 qa qc, simplified by hand: at power 0.5 (z_b = 0) it is exactly 0, which the
+    # subtraction of two nearly equal terms rounded below 0 (no MDE) or to noise.
+    disc = 4.0 * pd * zb**2 * (n - za**2 + zb**2)
     if disc < 0:
         return None
     delta = (-qb + math.sqrt(disc)) / (2.0 * qa)

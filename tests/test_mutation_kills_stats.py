@@ -1,0 +1,415 @@
+"""Tests written against mutants that survived ``mutmut`` on xtremer_robust/stats/ (the
+command and the score are in CONTRIBUTING.md).
+
+Each test pins a behaviour a surviving mutant changed: a value carried into a result
+(label, seed, number of resamples, confidence), a default, a stream of random numbers, an
+interval's percentile levels, a p-value's permutation statistic, a boundary of an input
+check, a message that must name its argument. Expected values come from closed forms or
+from a short independent re-implementation of the documented procedure (same seeds, same
+streams), never from the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import stats as sps
+from scipy.special import ndtri
+from helpers.stats_metrics import Accuracy, MeanScore, MedianScore, paired_binary
+
+from xtremer_robust.errors import ConfigError
+from xtremer_robust.metrics.base import Metric
+from xtremer_robust.metrics.qa import SquadEmF1
+from xtremer_robust.stats import (
+    ScoreCI,
+    SecondaryMetric,
+    Stratum,
+    difference_of_gaps,
+    paired_gap,
+    score_cis,
+    secondary_metric,
+    stratified_aggregate,
+    trend_slope_ci,
+)
+from xtremer_robust.stats.power import mde_mcnemar
+from xtremer_robust.stats.resampling import PERMUTATION_STREAM, Condition, bootstrap_scores, jackknife_scores
+from xtremer_robust.stats.results import to_plain
+from xtremer_robust.stats.trend import TREND_STREAM
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _graded(rng: np.random.Generator, n: int, drop: float) -> tuple[np.ndarray, np.ndarray]:
+    clean = rng.beta(5, 2, n)
+    return clean, np.clip(clean - rng.normal(drop, 0.1, n), 0, 1)
+
+
+def _connor_mde(b_plus_c: int, n: int, alpha: float, power: float) -> float:
+    """Larger root of Connor's (1987) quadratic, written out from the equation
+    ``delta sqrt(n) = z_a sqrt(p_d) + z_b sqrt(p_d - delta^2)``."""
+    za, zb, pd = float(ndtri(1 - alpha / 2)), float(ndtri(power)), b_plus_c / n
+    disc = 4 * pd * zb**2 * (n - za**2 + zb**2)  # the discriminant, simplified by hand
+    return (za * math.sqrt(n * pd) + math.sqrt(disc) / 2) / (n + zb**2)
+
+
+# --- stats.trend.trend_slope_ci -----------------------------------------------------------------
+
+def _trend_runs(seed: int, n: int, seeds_per_duration: tuple[int, ...]) -> tuple[list[float], list]:
+    rng = np.random.default_rng(seed)
+    steps = [500.0, 2000.0, 8000.0][: len(seeds_per_duration)]
+    runs = []
+    for d, n_seeds in enumerate(seeds_per_duration):
+        seeds = []
+        for _ in range(n_seeds):
+            clean = (rng.random(n) < 0.8).astype(float)
+            pert = np.where(rng.random(n) < 0.1 + 0.05 * d, 1.0 - clean, clean)
+            seeds.append((clean, pert))
+        runs.append(seeds)
+    return steps, runs
+
+
+def _naive_trend_interval(steps, runs, n_resamples: int, seed: int, confidence: float) -> tuple[float, float]:
+    """The two-level bootstrap of trend.py's docstring, one loop per duration (accuracy only):
+    items from ``default_rng(seed)`` (one matrix for every run), seeds from
+    ``default_rng([TREND_STREAM, seed])`` (one draw per duration, in order), the OLS slope of
+    the mean gaps against log(steps), then the percentile interval."""
+    n = runs[0][0][0].size
+    idx = np.random.default_rng(seed).integers(0, n, (n_resamples, n))
+    seed_rng = np.random.default_rng([TREND_STREAM, seed])
+    means = np.empty((n_resamples, len(steps)))
+    for d, seeds in enumerate(runs):
+        gaps = np.stack([c[idx].mean(axis=1) - p[idx].mean(axis=1) for c, p in seeds], axis=1)
+        pick = seed_rng.integers(0, len(seeds), (n_resamples, len(seeds)))
+        means[:, d] = np.take_along_axis(gaps, pick, axis=1).mean(axis=1)
+    slopes = np.polyfit(np.log(steps), means.T, 1)[0]
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(slopes, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def test_trend_interval_is_the_documented_two_level_bootstrap() -> None:
+    """Seed-level draws from their own fixed stream, one pick per seed slot per replicate, any
+    seed may be picked, percentile levels (1 -/+ confidence) / 2."""
+    steps, runs = _trend_runs(1, 30, (3, 2, 1))
+    res = trend_slope_ci(steps, runs, Accuracy(), n_resamples=400, seed=5, confidence=0.9)
+    low, high = _naive_trend_interval(steps, runs, 400, 5, 0.9)
+    assert (res.ci_low, res.ci_high) == (pytest.approx(low, rel=1e-9, abs=1e-12), pytest.approx(high, rel=1e-9, abs=1e-12))
+    again = trend_slope_ci(steps, runs, Accuracy(), n_resamples=400, seed=5, confidence=0.9)
+    assert (again.ci_low, again.ci_high) == (res.ci_low, res.ci_high)
+
+
+def test_trend_result_carries_its_inputs_and_signature() -> None:
+    steps, runs = _trend_runs(2, 25, (2, 2))
+    res = trend_slope_ci(steps, runs, Accuracy(), label="xnli/sw steps", n_resamples=50, seed=3, confidence=0.8)
+    mean_gaps = [np.mean([c.mean() - p.mean() for c, p in seeds]) for seeds in runs]
+    assert res.label == "xnli/sw steps" and res.metric == "accuracy"
+    assert res.durations == (500.0, 2000.0) and all(type(v) is float for v in res.durations)
+    assert res.mean_gaps == pytest.approx(tuple(mean_gaps), rel=1e-12) and isinstance(res.mean_gaps, tuple)
+    assert res.n == 25 and res.n_seeds == (2, 2)
+    assert res.confidence == 0.8 and res.n_resamples == 50 and res.seed == 3
+
+
+def test_trend_defaults_are_unlabelled_10000_resamples_seed_0() -> None:
+    steps, runs = _trend_runs(3, 12, (1, 1))
+    res = trend_slope_ci(steps, runs, Accuracy())
+    assert res.label == "" and res.n_resamples == 10_000 and res.seed == 0 and res.confidence == 0.95
+
+
+def test_trend_accepts_one_seed_per_duration_and_refuses_none() -> None:
+    steps, runs = _trend_runs(4, 20, (1, 1))
+    res = trend_slope_ci(steps, runs, Accuracy(), n_resamples=40, seed=0)
+    gaps = [c.mean() - p.mean() for ((c, p),) in runs]
+    assert res.n_seeds == (1, 1)
+    assert res.slope == pytest.approx((gaps[1] - gaps[0]) / (math.log(2000.0) - math.log(500.0)), rel=1e-12)
+    with pytest.raises(ConfigError, match=r"per_seed_stats\[1\] \(duration 2000.0\): no seeds"):
+        trend_slope_ci(steps, [runs[0], []], Accuracy(), n_resamples=10)
+
+
+@pytest.mark.parametrize("bad", [[0.0, 1000.0], [-10.0, 1000.0], [[500.0, 2000.0]]], ids=["zero", "negative", "2-d"])
+def test_trend_refuses_durations_that_have_no_logarithm_or_shape(bad: list) -> None:
+    _, runs = _trend_runs(5, 10, (1, 1))
+    with pytest.raises(ConfigError, match="durations: need at least 2 distinct positive values"):
+        trend_slope_ci(bad, runs, Accuracy(), n_resamples=10)
+
+
+def test_trend_accepts_durations_up_to_one_and_given_as_text() -> None:
+    """A duration of one step (or half an epoch) is positive: log(1) = 0 is a valid abscissa.
+    Durations read from a table as text are converted to numbers."""
+    _, runs = _trend_runs(6, 20, (1, 1, 1))
+    gaps = [c.mean() - p.mean() for ((c, p),) in runs]
+    for durations in ([0.5, 1.0, 2.0], ["0.5", "1", "2"]):
+        res = trend_slope_ci(durations, runs, Accuracy(), n_resamples=20)
+        assert res.durations == (0.5, 1.0, 2.0)
+        assert res.slope == pytest.approx(np.polyfit(np.log([0.5, 1.0, 2.0]), gaps, 1)[0], rel=1e-10)
+
+
+@pytest.mark.parametrize("side", ["clean", "perturbed"])
+def test_trend_input_errors_name_the_run_and_side(side: str) -> None:
+    _, runs = _trend_runs(7, 10, (1, 1))
+    clean, pert = runs[1][0]
+    wide = np.c_[clean, clean]
+    runs[1] = [(wide, pert) if side == "clean" else (clean, np.c_[pert, pert])]
+    with pytest.raises(ConfigError, match=rf"^per_seed_stats\[1\]\[0\] {side}: metric 'accuracy' expects 1 statistics"):
+        trend_slope_ci([1.0, 2.0], runs, Accuracy(), n_resamples=10)
+    runs[1] = [(clean, np.r_[pert[:-1], np.nan]) if side == "perturbed" else (np.r_[clean[:-1], np.nan], pert)]
+    with pytest.raises(ConfigError, match=rf"^per_seed_stats\[1\]\[0\] {side}: per-item statistics must be finite"):
+        trend_slope_ci([1.0, 2.0], runs, Accuracy(), n_resamples=10)
+
+
+# --- stats.differences.difference_of_gaps -------------------------------------------------------
+
+def _four(seed: int, n: int) -> tuple[np.ndarray, ...]:
+    rng = np.random.default_rng(seed)
+    ac, ap = _graded(rng, n, 0.08)
+    bc = np.clip(ac + rng.normal(0, 0.05, n), 0, 1)
+    bp = np.clip(bc - rng.normal(0.02, 0.1, n), 0, 1)
+    return ac, ap, bc, bp
+
+
+def _naive_models_p_value(ac, ap, bc, bp, n_permutations: int, seed: int) -> float:
+    """Swap model A's and model B's (clean, perturbed) rows per item with probability 1/2 (one
+    swap matrix from ``default_rng([PERMUTATION_STREAM, seed])``), then Phipson-Smyth."""
+    swap = np.random.default_rng([PERMUTATION_STREAM, seed]).integers(0, 2, (n_permutations, ac.size)).astype(bool)
+    a_c, b_c = np.where(swap, bc, ac).mean(axis=1), np.where(swap, ac, bc).mean(axis=1)
+    a_p, b_p = np.where(swap, bp, ap).mean(axis=1), np.where(swap, ap, bp).mean(axis=1)
+    perm = (a_c - a_p) - (b_c - b_p)
+    observed = (ac.mean() - ap.mean()) - (bc.mean() - bp.mean())
+    extreme = np.count_nonzero(np.abs(perm) >= abs(observed) - 1e-12 * (1 + abs(observed)))
+    return (1 + extreme) / (n_permutations + 1)
+
+
+def test_difference_p_value_permutes_the_difference_of_gaps() -> None:
+    ac, ap, bc, bp = _four(31, 40)
+    res = difference_of_gaps(ac, ap, bc, bp, MeanScore(), n_resamples=50, seed=8, n_permutations=999)
+    expected = _naive_models_p_value(ac, ap, bc, bp, 999, 8)
+    assert 0.001 < expected < 0.9  # neither the floor nor 1: the statistic matters
+    assert res.p_value == pytest.approx(expected, abs=1e-15)
+
+
+def test_difference_interval_uses_the_requested_confidence() -> None:
+    ac, ap, bc, bp = _four(32, 40)
+    res = difference_of_gaps(ac, ap, bc, bp, MeanScore(), n_resamples=1000, seed=4, n_permutations=10, confidence=0.8)
+    ref = sps.bootstrap(
+        (ac, ap, bc, bp), lambda a, b, c, d, axis: (a.mean(axis) - b.mean(axis)) - (c.mean(axis) - d.mean(axis)),
+        paired=True, vectorized=True, method="BCa", n_resamples=1000, rng=4, confidence_level=0.8,
+    )
+    assert res.method == "bca" and res.method_note is None and res.confidence == 0.8
+    np.testing.assert_allclose([res.ci_low, res.ci_high], [ref.confidence_interval.low, ref.confidence_interval.high], rtol=1e-9)
+
+
+def test_difference_result_carries_its_inputs_and_signature() -> None:
+    ac, ap, bc, bp = _four(33, 30)
+    res = difference_of_gaps(ac, ap, bc, bp, MeanScore(), label="A vs B", n_resamples=60, seed=2, n_permutations=70, confidence=0.9)
+    assert res.label == "A vs B" and res.metric == "mean_f1" and res.n == 30
+    assert res.gap_a == pytest.approx(ac.mean() - ap.mean(), rel=1e-12)
+    assert res.gap_b == pytest.approx(bc.mean() - bp.mean(), rel=1e-12)
+    assert res.confidence == 0.9 and res.n_resamples == 60 and res.seed == 2 and res.n_permutations == 70
+    assert res.test == "paired_permutation_models" and res.method == "bca"
+    same = difference_of_gaps(ac, ap, ac, ap, MeanScore(), n_resamples=20, n_permutations=5)
+    assert same.method == "percentile" and same.method_note == "all bootstrap values are equal (zero variance)"
+
+
+def test_difference_defaults() -> None:
+    ac, ap, bc, bp = _four(34, 15)
+    res = difference_of_gaps(ac, ap, bc, bp, MeanScore())
+    assert res.label == "" and res.n_resamples == 10_000 and res.seed == 0 and res.n_permutations == 10_000
+    assert res.confidence == 0.95
+
+
+@pytest.mark.parametrize("position", range(4))
+def test_difference_errors_name_the_input(position: int) -> None:
+    arrays = list(paired_binary(np.random.default_rng(35), 20, 0.8, 0.2)) * 2
+    arrays[position] = np.c_[arrays[position], arrays[position]]
+    name = ("a_clean", "a_perturbed", "b_clean", "b_perturbed")[position]
+    with pytest.raises(ConfigError, match=rf"^{name}: metric 'accuracy' expects 1 statistics per item \('correct',\), got 2"):
+        difference_of_gaps(*arrays, Accuracy(), n_resamples=10, n_permutations=10)
+
+
+# --- stats.gaps.paired_gap / score_cis ----------------------------------------------------------
+
+def test_paired_gap_defaults() -> None:
+    clean, pert = paired_binary(np.random.default_rng(40), 15, 0.8, 0.3)
+    res = paired_gap(clean, pert, Accuracy())
+    assert res.label == "" and res.n_resamples == 10_000 and res.seed == 0
+    graded = paired_gap(*_graded(np.random.default_rng(41), 15, 0.05), MeanScore())
+    assert graded.test == "paired_permutation" and graded.n_permutations == 10_000
+
+
+def test_paired_gap_passes_alpha_and_power_to_the_mde() -> None:
+    clean, pert = paired_binary(np.random.default_rng(42), 120, 0.8, 0.25)
+    res = paired_gap(clean, pert, Accuracy(), n_resamples=20, n_permutations=5, alpha=0.1, power=0.9)
+    b_plus_c = int(np.count_nonzero(clean != pert))
+    assert res.test == "mcnemar_exact" and res.alpha == 0.1 and res.power == 0.9
+    assert res.mde == pytest.approx(_connor_mde(b_plus_c, 120, 0.1, 0.9), rel=1e-12)
+    c, p = _graded(np.random.default_rng(43), 50, 0.05)
+    res = paired_gap(c, p, MeanScore(), n_resamples=20, n_permutations=5, alpha=0.1, power=0.9)
+    se = np.std(c - p, ddof=1) / math.sqrt(50)  # the jackknife SE of a mean difference
+    assert res.mde == pytest.approx((ndtri(0.95) + ndtri(0.9)) * se, rel=1e-10)
+
+
+def test_score_cis_defaults() -> None:
+    (out,) = score_cis([("x", paired_binary(np.random.default_rng(44), 12, 0.7, 0.1)[0], Accuracy())])
+    assert out.n_resamples == 10_000 and out.seed == 0 and out.confidence == 0.95
+
+
+def test_score_cis_is_bca_at_the_requested_confidence_and_carries_its_signature() -> None:
+    x = np.random.default_rng(45).beta(4, 2, 40)
+    out = score_cis([("clean", x, MeanScore())], n_resamples=1000, seed=6, confidence=0.8)[0]
+    ref = sps.bootstrap((x,), np.mean, vectorized=True, method="BCa", n_resamples=1000, rng=6, confidence_level=0.8)
+    assert out.method == "bca" and out.method_note is None
+    np.testing.assert_allclose([out.ci_low, out.ci_high], [ref.confidence_interval.low, ref.confidence_interval.high], rtol=1e-9)
+    assert (out.label, out.metric, out.n, out.confidence, out.n_resamples, out.seed) == ("clean", "mean_f1", 40, 0.8, 1000, 6)
+    assert out.score == pytest.approx(x.mean(), rel=1e-12)
+    (flat,) = score_cis([("flat", np.full(10, 0.5), MeanScore())], n_resamples=20)
+    assert flat.method == "percentile" and flat.method_note == "all bootstrap values are equal (zero variance)"
+
+
+def test_score_cis_of_different_sizes_are_each_their_own_draw() -> None:
+    rng = np.random.default_rng(46)
+    a, b = rng.beta(4, 2, 30), rng.beta(4, 2, 50)
+    both = score_cis([("a", a, MeanScore()), ("b", b, MeanScore())], n_resamples=200, seed=1)
+    alone = [score_cis([(lab, s, MeanScore())], n_resamples=200, seed=1)[0] for lab, s in (("a", a), ("b", b))]
+    assert both == alone and [r.n for r in both] == [30, 50]
+
+
+def test_score_cis_errors_name_the_condition() -> None:
+    x = paired_binary(np.random.default_rng(47), 10, 0.7, 0.1)[0]
+    with pytest.raises(ConfigError, match=r"^score 'wide': metric 'accuracy' expects 1 statistics"):
+        score_cis([("ok", x, Accuracy()), ("wide", np.c_[x, x], Accuracy())], n_resamples=10)
+
+
+# --- stats.power.mde_mcnemar --------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "b_plus_c, n, alpha, power",
+    [(1, 100, 0.05, 0.8), (1, 4, 0.05, 0.8), (1, 1, 0.5, 0.8), (7, 40, 0.1, 0.9)],
+    ids=["one-discordant", "small-discriminant", "one-item", "other-levels"],
+)
+def test_mde_mcnemar_is_connors_root(b_plus_c: int, n: int, alpha: float, power: float) -> None:
+    delta = mde_mcnemar(b_plus_c, n, alpha, power)
+    assert delta == pytest.approx(_connor_mde(b_plus_c, n, alpha, power), rel=1e-12)
+    za, zb, pd = ndtri(1 - alpha / 2), ndtri(power), b_plus_c / n
+    assert delta * math.sqrt(n) == pytest.approx(za * math.sqrt(pd) + zb * math.sqrt(pd - delta**2), rel=1e-9)
+
+
+@pytest.mark.parametrize("b_plus_c, n", [(3, 200), (6, 200), (30, 200), (1, 1)])
+def test_mde_mcnemar_at_power_one_half_is_za_sqrt_pd_over_n(b_plus_c: int, n: int) -> None:
+    """At power 0.5 (z_b = 0) the discriminant is exactly 0 and the MDE is z_a sqrt(p_d / n);
+    computing the discriminant as ``qb^2 - 4 qa qc`` rounded it below 0 for some counts (3 or 6
+    of 200) and returned None."""
+    assert mde_mcnemar(b_plus_c, n, 0.05, 0.5) == pytest.approx(ndtri(0.975) * math.sqrt(b_plus_c / n / n), rel=1e-12)
+
+
+def test_mde_mcnemar_is_none_without_items_or_a_real_root() -> None:
+    assert mde_mcnemar(3, 0) is None  # no items: no rate (and no division by zero)
+    assert mde_mcnemar(0, 50) is None
+    assert mde_mcnemar(1, 3) is None  # n < z_a^2 - z_b^2: Connor's equation has no root
+
+
+# --- stats.resampling (general path) -----------------------------------------------------------
+
+class _MedianOfSum(Metric):
+    """Median of the sum of two columns: not mean-decomposable, two statistics per item."""
+
+    name = "median_of_sum"
+    stat_names = ("a", "b")
+
+    def item_stats(self, *, prediction: Any, reference: Any) -> tuple[float, ...]:
+        return (float(prediction), float(reference))
+
+    def aggregate(self, stats: np.ndarray) -> np.ndarray:
+        return np.median(stats[..., 0] + stats[..., 1], axis=-1)
+
+
+class _Float32Median(MedianScore):
+    name = "median_f32"
+
+    def aggregate(self, stats: np.ndarray) -> np.ndarray:
+        return np.median(stats[..., 0], axis=-1).astype(np.float32)
+
+
+def test_general_path_bootstrap_covers_every_resample_in_sub_chunks() -> None:
+    """300 items x 2 statistics x 8000 resamples is split into sub-chunks of rows; each
+    resample's score is the median of its own rows."""
+    rng = np.random.default_rng(50)
+    stats = np.round(rng.random((300, 2)), 3)
+    got = bootstrap_scores([Condition(stats, _MedianOfSum())], 8000, 9)[:, 0]
+    idx = np.random.default_rng(9).integers(0, 300, (8000, 300))
+    np.testing.assert_array_equal(got, np.median(stats[idx].sum(axis=-1), axis=1))
+
+
+def test_general_path_jackknife_of_many_items() -> None:
+    """2100 items: the leave-one-out index matrix is scored in row chunks of whole rows."""
+    x = np.round(np.random.default_rng(51).random(2100), 4)
+    got = jackknife_scores(Condition(x[:, None], MedianScore()))
+    order = np.sort(x)
+    # Leave-one-out median of an even-sized sample: the middle value of the 2099 left.
+    expected = np.where(x <= order[1049], order[1050], order[1049])
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_general_path_scores_are_float64_whatever_the_metric_returns() -> None:
+    x = np.random.default_rng(52).random(9)[:, None]
+    jack = jackknife_scores(Condition(x, _Float32Median()))
+    assert jack.dtype == np.float64
+    np.testing.assert_array_equal(jack, [np.float32(np.median(np.delete(x[:, 0], i))) for i in range(9)])
+
+
+# --- stats.results.to_plain ---------------------------------------------------------------------
+
+def test_to_plain_makes_json_ready_values() -> None:
+    value = {1: np.int64(3), "p": np.float64(0.25), "bad": np.float32("nan"), "xs": (np.int32(1), 2.5, float("inf")), "ok": np.bool_(True)}
+    plain = to_plain(value)
+    assert plain == {"1": 3, "p": 0.25, "bad": None, "xs": [1, 2.5, None], "ok": True}
+    assert type(plain["1"]) is int and type(plain["p"]) is float and type(plain["ok"]) is bool
+    assert type(plain["xs"][0]) is int
+    assert json.loads(json.dumps(plain, allow_nan=False)) == plain
+    assert to_plain("text") == "text" and to_plain(b"raw") == b"raw"
+
+
+def test_to_plain_turns_nested_results_into_dicts() -> None:
+    ci = ScoreCI("x", "accuracy", np.int64(10), np.float64(0.5), 0.4, float("nan"), 0.95, "bca", None, 100, 0)
+    assert to_plain([ci]) == [{
+        "label": "x", "metric": "accuracy", "n": 10, "score": 0.5, "ci_low": 0.4, "ci_high": None, "confidence": 0.95,
+        "method": "bca", "method_note": None, "n_resamples": 100, "seed": 0,
+    }]
+    assert to_plain({"cell": ci})["cell"] == ci.to_dict()
+
+
+# --- stats.aggregates.SecondaryMetric -----------------------------------------------------------
+
+class _DuckMetric:
+    """A metric-like object that does not derive from Metric (no ``secondary_names``)."""
+
+    name = "duck"
+    stat_names = ("x",)
+
+    def aggregate(self, stats: np.ndarray) -> np.ndarray:
+        return stats[..., 0].mean(axis=-1)
+
+
+def test_secondary_metric_of_a_metric_without_secondaries_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError, match=r"metric 'duck' has no secondary score 'exact_match'; available: none"):
+        SecondaryMetric(_DuckMetric(), "exact_match")  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"metric 'em_f1' has no secondary score 'bleu'; available: \['exact_match'\]"):
+        secondary_metric(SquadEmF1(), "bleu")
+
+
+def test_secondary_metric_keeps_the_stats_contract_and_its_own_name() -> None:
+    rng = np.random.default_rng(60)
+    em = (rng.random(30) < 0.6).astype(float)
+    clean = np.c_[em, np.maximum(em, rng.random(30))]
+    pert = np.c_[em * (rng.random(30) < 0.8), clean[:, 1] * 0.9]
+    metric = secondary_metric(SquadEmF1(), "exact_match")
+    assert metric.name == "exact_match" and metric.stat_names == ("em", "f1")
+    res = paired_gap(clean, pert, metric, n_resamples=20, n_permutations=5)
+    assert res.metric == "exact_match" and res.gap == pytest.approx(clean[:, 0].mean() - pert[:, 0].mean())
+    with pytest.raises(ConfigError, match=r"expects 2 statistics per item \('em', 'f1'\), got 1"):
+        paired_gap(clean[:, :1], pert[:, :1], metric, n_resamples=20, n_permutations=5)
+    agg = stratified_aggregate([Stratum("xquad/de", clean, pert, SquadEmF1())], label="QA", n_resamples=20, n_permutations=5)
+    (companion,) = agg.companions
+    assert companion.metric == "exact_match" and companion.label == "QA (exact_match)"
