@@ -19,6 +19,7 @@ from xtremer_robust import __version__
 from xtremer_robust.errors import ConfigError, SchemaError
 from xtremer_robust.languages import all_languages
 from xtremer_robust.metrics.registry import metric_for_task
+from xtremer_robust.report.score_outputs import read_score_run
 from xtremer_robust.runner import CLEAN
 from xtremer_robust.study.analysis import CellStats, GroupResult, StudyData, analyse_group
 from xtremer_robust.study.config import StudyConfig
@@ -30,23 +31,28 @@ STUDY_SCHEMA = "xtremer-robust/study"
 STUDY_VERSION = 1
 
 
-def _read_items(path: Path) -> dict[str, np.ndarray]:
-    rows = {}
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as exc:
-                raise SchemaError(f"{path}, line {number}: not JSON ({exc}); delete the scoring unit's folder to rescore it") from exc
-            rows[row["id"]] = np.asarray(row["stats"], dtype=np.float64)
-    return rows
+def _model_cells(folder: Path) -> dict[tuple[str, str], tuple[tuple[str, ...], np.ndarray]]:
+    """(language, variant) -> (item ids, per-item statistics) of one finished scoring unit.
+
+    Read with the checks every score output gets (safe item paths, hashes, counts, value
+    ranges): a study's folder is an input when it resumes.
+    """
+    run = read_score_run(folder)
+    return {(c.record["language"], c.record["variant"]): (c.ids, c.stats) for c in run.cells.values()}
 
 
-def _model_cells(folder: Path) -> dict[tuple[str, str], dict[str, np.ndarray]]:
-    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    return {(c["language"], c["variant"]): _read_items(folder / c["items_file"]) for c in results["cells"]}
+def _paired_order(seen: dict[tuple[str, str], tuple[tuple[str, ...], Path]], key: tuple[str, str], ids: tuple[str, ...],
+                  folder: Path) -> tuple[str, ...]:
+    """The item order of a cell shared by every model (the first one read), for paired draws.
+
+    The analysis draws the same item positions for every duration, seed and arm, so every
+    model must score the same items of a cell; a unit that scored others is refused.
+    """
+    first, where = seen.setdefault(key, (ids, folder))
+    if set(first) != set(ids):
+        raise SchemaError(f"{folder}: the items of {key[0]} {key[1]} differ from those of {where} (the analysis pairs items across "
+                          "models); delete this scoring unit's folder and run the study again to rescore it")
+    return first
 
 
 def collect(config: StudyConfig, out: Path) -> tuple[dict[str, StudyData], list[dict[str, Any]]]:
@@ -56,6 +62,7 @@ def collect(config: StudyConfig, out: Path) -> tuple[dict[str, StudyData], list[
     for target, langs in config.targets.items():
         metric = metric_for_task(target)
         cells: dict[tuple[str, int, int], dict[tuple[str, str], CellStats]] = {}
+        seen: dict[tuple[str, str], tuple[tuple[str, ...], Path]] = {}
         for (t, arm, duration, seed) in _models(config):
             if t != target:
                 continue
@@ -65,16 +72,18 @@ def collect(config: StudyConfig, out: Path) -> tuple[dict[str, StudyData], list[
             raw = _model_cells(folder)
             aligned: dict[tuple[str, str], CellStats] = {}
             for lang in langs:
-                clean = raw.get((lang, CLEAN))
-                if clean is None:
+                if (lang, CLEAN) not in raw:
                     continue
+                clean_ids, clean_stats = raw[(lang, CLEAN)]
+                clean = dict(zip(clean_ids, clean_stats))
                 for variant in config.variants:
-                    pert = raw.get((lang, variant))
-                    if pert is None:
+                    if (lang, variant) not in raw:
                         continue
-                    ids = [i for i in clean if i in pert]
+                    pert = dict(zip(*raw[(lang, variant)]))
+                    ids = tuple(i for i in clean_ids if i in pert)
                     if len(ids) < 2:
                         continue
+                    ids = _paired_order(seen, (lang, variant), ids, folder)
                     cell = CellStats(np.stack([clean[i] for i in ids]), np.stack([pert[i] for i in ids]))
                     aligned[(lang, variant)] = cell
                     c, p = metric.score(cell.clean) * 100, metric.score(cell.perturbed) * 100

@@ -31,9 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from xtremer_robust.errors import ConfigError
+from xtremer_robust.errors import ConfigError, SchemaError
+from xtremer_robust.models.info import TRAINING_METADATA, load_training_metadata
 from xtremer_robust.runner import RunSettings, ScoreOptions, plan_cells, score_cells
 from xtremer_robust.atomic import atomic_write_text
+from xtremer_robust.strict_json import loads_strict
 from xtremer_robust.study.config import StudyConfig
 from xtremer_robust.subsets.build import build_subsets
 from xtremer_robust.subsets.engine import DataDirSource
@@ -94,15 +96,36 @@ def _model_dir(config: StudyConfig, out: Path, target: str, arm: str, duration: 
 def _measured(out: Path) -> tuple[float | None, float | None]:
     """Seconds per training step and items scored per second, from the finished units of ``out``."""
     steps = seconds = 0.0
-    for meta_path in out.glob("train/*/*/seed-*/models/*/*/step-*/seed-*/xtremer_robust_training.json"):
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))["target"]
-        if meta.get("seconds"):
-            steps, seconds = steps + meta["steps"], seconds + meta["seconds"]
+    for meta_path in out.glob(f"train/*/*/seed-*/models/*/*/step-*/seed-*/{TRAINING_METADATA}"):
+        target = (load_training_metadata(meta_path.parent) or {}).get("target") or {}
+        if target.get("seconds"):
+            steps += _count(target, "steps", meta_path)
+            seconds += _count(target, "seconds", meta_path)
     items = score_seconds = 0.0
     for unit in out.glob("scores/*/*/step-*/seed-*/unit.json"):
-        data = json.loads(unit.read_text(encoding="utf-8"))
-        items, score_seconds = items + data["items"], score_seconds + data["seconds"]
+        data = _unit(unit)
+        items += _count(data, "items", unit)
+        score_seconds += _count(data, "seconds", unit)
     return (seconds / steps if steps else None), (items / score_seconds if score_seconds else None)
+
+
+def _unit(path: Path) -> dict[str, Any]:
+    """A finished scoring unit's ``unit.json``, or a SchemaError naming it and the fix."""
+    try:
+        data = loads_strict(path.read_text(encoding="utf-8"), where=str(path))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SchemaError(f"{path}: unreadable ({exc}); delete its folder to rescore the unit") from None
+    if not isinstance(data, dict):
+        raise SchemaError(f"{path}: expected a JSON object; delete its folder to rescore the unit")
+    return data
+
+
+def _count(block: dict[str, Any], key: str, path: Path) -> float:
+    """A non-negative number of a finished unit (steps, seconds, items), or a SchemaError naming the file."""
+    value = block.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < float("inf"):
+        raise SchemaError(f"{path}: '{key}' must be a number >= 0, got {value!r}; delete its folder to redo the unit")
+    return float(value)
 
 
 def plan_study(config: StudyConfig, out: Path) -> StudyPlan:
@@ -110,7 +133,7 @@ def plan_study(config: StudyConfig, out: Path) -> StudyPlan:
     models = _models(config)
     items = config.items_per_language
     per_model = {t: len(langs) * (1 + len(config.variants)) * (items or 0) for t, langs in config.targets.items()}
-    done_models = sum(1 for (t, a, d, s) in models if (_model_dir(config, out, t, a, d, s) / "xtremer_robust_training.json").is_file())
+    done_models = sum(1 for (t, a, d, s) in models if (_model_dir(config, out, t, a, d, s) / TRAINING_METADATA).is_file())
     done_scores = sum(1 for (t, a, d, s) in models if (_score_dir(out, t, a, d, s) / "unit.json").is_file())
     sps, ips = _measured(out) if out.is_dir() else (None, None)
     measured = dict(config.compute).get("measured") or {}
@@ -131,8 +154,8 @@ def check_out(config: StudyConfig, out: Path) -> None:
     if snapshot.is_file():
         try:
             previous = json.loads(snapshot.read_text(encoding="utf-8"))
-        except ValueError as exc:
-            raise ConfigError(f"--out: {snapshot} is unreadable ({exc}); remove it or use a new --out folder") from exc
+        except (OSError, ValueError, RecursionError) as exc:
+            raise ConfigError(f"--out: {snapshot} is unreadable ({exc}); remove it or use a new --out folder") from None
         if previous != json.loads(json.dumps(dict(config.raw))):
             raise ConfigError(f"--out: {out} holds a study with a different configuration; use a new --out folder, or the same config to resume")
     elif out.is_dir() and any(out.iterdir()):
