@@ -413,3 +413,198 @@ def test_secondary_metric_keeps_the_stats_contract_and_its_own_name() -> None:
     agg = stratified_aggregate([Stratum("xquad/de", clean, pert, SquadEmF1())], label="QA", n_resamples=20, n_permutations=5)
     (companion,) = agg.companions
     assert companion.metric == "exact_match" and companion.label == "QA (exact_match)"
+
+
+# --- stats.aggregates.stratified_aggregate ------------------------------------------------------
+
+def _naive_bca(estimate: float, boot: np.ndarray, jacks: list[np.ndarray], confidence: float) -> tuple[float, float]:
+    """BCa as Efron & Tibshirani 14.3 with scipy's multi-sample acceleration, written out."""
+    tol = 1e-12 + 1e-12 * abs(estimate)
+    share = (np.sum(boot < estimate - tol) + 0.5 * np.sum(np.abs(boot - estimate) <= tol)) / boot.size
+    z0 = ndtri(share)
+    num = sum(np.sum(((j.size - 1) * (j.mean() - j)) ** 3) / j.size**3 for j in jacks)
+    den = sum(np.sum(((j.size - 1) * (j.mean() - j)) ** 2) / j.size**2 for j in jacks)
+    accel = num / (6 * den**1.5)
+    z = ndtri((1 - confidence) / 2)
+    levels = [sps.norm.cdf(z0 + (z0 + zz) / (1 - accel * (z0 + zz))) for zz in (z, -z)]
+    low, high = np.quantile(boot, levels)
+    return float(low), float(high)
+
+
+def _mean_strata(seed: int) -> list[Stratum]:
+    rng = np.random.default_rng(seed)
+    return [Stratum(lab, *_graded(rng, n, drop), MeanScore(), group="t") for lab, n, drop in (("t/a", 30, 0.03), ("t/b", 45, 0.01))]
+
+
+def _naive_stratified(strata: list[Stratum], w: dict[str, float], n_resamples: int, n_permutations: int, seed: int) -> dict:
+    """The stratified bootstrap and permutation test of aggregates.py's docstring, for mean
+    metrics: each stratum from its own streams ``[seed, crc32(label)]`` (bootstrap) and
+    ``[PERMUTATION_STREAM, seed, crc32(label)]`` (swaps), macro-averaged with ``w``."""
+    import zlib
+
+    out = {k: 0.0 for k in ("clean", "pert")}
+    boot_c = np.zeros(n_resamples)
+    boot_p = np.zeros(n_resamples)
+    perm = np.zeros(n_permutations)
+    jacks, jacks_c, jacks_p, se2 = [], [], [], 0.0
+    for s in strata:
+        c, p, ws, n = s.stats_clean, s.stats_perturbed, w[s.label], s.stats_clean.size
+        crc = zlib.crc32(s.label.encode())
+        idx = np.random.default_rng([seed, crc]).integers(0, n, (n_resamples, n))
+        boot_c += ws * c[idx].mean(axis=1)
+        boot_p += ws * p[idx].mean(axis=1)
+        swap = np.random.default_rng([PERMUTATION_STREAM, seed, crc]).integers(0, 2, (n_permutations, n)).astype(bool)
+        perm += ws * (np.where(swap, p, c).mean(axis=1) - np.where(swap, c, p).mean(axis=1))
+        out["clean"] += ws * c.mean()
+        out["pert"] += ws * p.mean()
+        jc, jp = (c.sum() - c) / (n - 1), (p.sum() - p) / (n - 1)
+        jacks_c.append(ws * jc)
+        jacks_p.append(ws * jp)
+        jacks.append(ws * (jc - jp))
+        se2 += (ws * np.std(c - p, ddof=1) / math.sqrt(n)) ** 2
+    gap = out["clean"] - out["pert"]
+    extreme = np.count_nonzero(np.abs(perm) >= abs(gap) - 1e-12 * (1 + abs(gap)))
+    return dict(clean=out["clean"], pert=out["pert"], gap=gap, boot_c=boot_c, boot_p=boot_p, jacks=jacks, jacks_c=jacks_c,
+                jacks_p=jacks_p, p_value=(1 + extreme) / (n_permutations + 1), se=math.sqrt(se2))
+
+
+def test_stratified_aggregate_is_the_documented_stratified_bootstrap_and_permutation_test() -> None:
+    strata = _mean_strata(70)
+    agg = stratified_aggregate(strata, label="tier 1", n_resamples=300, seed=3, n_permutations=199, confidence=0.8, alpha=0.1, power=0.9)
+    ref = _naive_stratified(strata, {"t/a": 0.5, "t/b": 0.5}, 300, 199, 3)
+    assert agg.label == "tier 1" and agg.metric == "mean_f1" and agg.n == 75 and agg.n_strata == 2
+    assert (agg.clean_score, agg.perturbed_score, agg.gap) == pytest.approx((ref["clean"], ref["pert"], ref["gap"]), rel=1e-12)
+    close = dict(rel=1e-9, abs=1e-12)
+    assert (agg.ci_low, agg.ci_high) == pytest.approx(_naive_bca(ref["gap"], ref["boot_c"] - ref["boot_p"], ref["jacks"], 0.8), **close)
+    assert (agg.clean_ci_low, agg.clean_ci_high) == pytest.approx(_naive_bca(ref["clean"], ref["boot_c"], ref["jacks_c"], 0.8), **close)
+    assert (agg.perturbed_ci_low, agg.perturbed_ci_high) == pytest.approx(_naive_bca(ref["pert"], ref["boot_p"], ref["jacks_p"], 0.8), **close)
+    assert agg.method == "bca" and agg.method_note is None and agg.confidence == 0.8
+    assert 0.005 < ref["p_value"] < 0.9 and agg.p_value == pytest.approx(ref["p_value"], abs=1e-15)
+    assert agg.test == "stratified_paired_permutation" and agg.n_resamples == 300 and agg.seed == 3 and agg.n_permutations == 199
+    assert agg.relative_drop == pytest.approx(ref["gap"] / ref["clean"], rel=1e-12)
+    assert agg.weights == {"t/a": 0.5, "t/b": 0.5} and agg.alpha == 0.1 and agg.power == 0.9
+    assert agg.mde == pytest.approx((ndtri(0.95) + ndtri(0.9)) * ref["se"], rel=1e-10)
+
+
+def test_stratified_aggregate_defaults() -> None:
+    agg = stratified_aggregate(_mean_strata(71))
+    assert agg.label == "" and agg.n_resamples == 10_000 and agg.seed == 0 and agg.n_permutations == 10_000
+    assert agg.confidence == 0.95 and agg.alpha == 0.05 and agg.power == 0.8
+
+
+def test_stratified_aggregate_relative_drop_and_degenerate_interval() -> None:
+    zeros, ones = np.zeros(10), np.ones(10)
+    half = np.r_[np.ones(5), np.zeros(5)]
+    never = stratified_aggregate([Stratum("s", zeros, zeros, MeanScore())], n_resamples=20, n_permutations=5)
+    assert never.relative_drop is None  # clean score 0: no relative drop (and no division by zero)
+    assert never.method == "percentile" and never.method_note == "all bootstrap values are equal (zero variance)"
+    perfect = stratified_aggregate([Stratum("s", ones, half, MeanScore())], n_resamples=20, n_permutations=5)
+    assert perfect.relative_drop == pytest.approx(0.5)
+
+
+def test_stratified_aggregate_errors_name_weights_strata_and_sides() -> None:
+    strata = _mean_strata(72)
+    with pytest.raises(ConfigError, match=r"^stratified_aggregate: no strata given"):
+        stratified_aggregate([], n_resamples=10, n_permutations=10)
+    with pytest.raises(ConfigError, match=r"sum to 1; missing \['t/b'\], sum 0\.5$"):
+        stratified_aggregate(strata, weights={"t/a": 0.5}, n_resamples=10, n_permutations=10)
+    with pytest.raises(ConfigError, match=r"sum to 1; missing \[\], sum 0\.7$"):
+        stratified_aggregate(strata, weights={"t/a": 0.5, "t/b": 0.2}, n_resamples=10, n_permutations=10)
+    a, b = strata
+    for side in ("stats_clean", "stats_perturbed"):
+        wide = Stratum(b.label, np.c_[b.stats_clean, b.stats_clean] if side == "stats_clean" else b.stats_clean,
+                       np.c_[b.stats_perturbed, b.stats_perturbed] if side == "stats_perturbed" else b.stats_perturbed, MeanScore())
+        with pytest.raises(ConfigError, match=rf"^stratum 't/b' {side}: metric 'mean_f1' expects 1 statistics"):
+            stratified_aggregate([a, wide], n_resamples=10, n_permutations=10)
+    counted = Stratum(a.label, a.stats_clean, a.stats_perturbed, MeanScore(), changed=np.ones(30, dtype=np.int64))
+    with pytest.raises(ConfigError, match=r"^stratum 't/a': changed must be a boolean array of 30 items, got dtype int64"):
+        stratified_aggregate([counted], n_resamples=10, n_permutations=10)
+
+
+def _qa_stats(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    em = (rng.random(n) < 0.6).astype(float)
+    clean = np.c_[em, np.maximum(em, rng.random(n))]
+    pert = np.c_[em * (rng.random(n) < 0.7), clean[:, 1] * rng.uniform(0.6, 1.0, n)]
+    return clean, pert
+
+
+def test_stratified_aggregate_companions_share_every_setting() -> None:
+    rng = np.random.default_rng(73)
+    strata = []
+    for lab, group, n in (("xquad/de", "xquad", 30), ("mlqa/de", "mlqa", 40)):
+        c, p = _qa_stats(rng, n)
+        strata.append(Stratum(lab, c, p, SquadEmF1(), group=group, changed=c[:, 1] != p[:, 1]))
+    w = {"xquad/de": 0.7, "mlqa/de": 0.3}
+    agg = stratified_aggregate(strata, label="QA", weights=w, n_resamples=150, seed=4, n_permutations=60, confidence=0.8, alpha=0.1, power=0.9)
+    (em,) = agg.companions
+    assert em.label == "QA (exact_match)" and em.metric == "exact_match" and em.weights == w
+    assert em.gap == pytest.approx(sum(w[s.label] * (s.stats_clean[:, 0].mean() - s.stats_perturbed[:, 0].mean()) for s in strata), rel=1e-12)
+    assert (em.n_resamples, em.seed, em.n_permutations, em.confidence, em.alpha, em.power) == (150, 4, 60, 0.8, 0.1, 0.9)
+    assert em.flip_rate == agg.flip_rate == pytest.approx(0.7 * strata[0].changed.mean() + 0.3 * strata[1].changed.mean())
+    assert em.companions == () and "within each of 2 tasks" in em.convention
+    alone = stratified_aggregate(strata, label="QA", weights=w, n_resamples=150, seed=4, n_permutations=60, companions=False)
+    assert alone.companions == () and "reported beside" not in alone.convention
+
+
+def test_stratified_aggregate_conventions_read_in_full() -> None:
+    rng = np.random.default_rng(74)
+    qa = [Stratum(f"xquad/{lang}", *_qa_stats(rng, 20), SquadEmF1(), group="xquad") for lang in ("de", "sw")]
+    text = stratified_aggregate(qa, n_resamples=20, n_permutations=5).convention
+    assert text == (
+        "unweighted mean over 2 languages (XTREME); each language resampled on its own; headline metric(s): f1; "
+        "reported beside: exact_match; QA enters with F1, the 'f1' convention (XTREME's evaluate.py averages EM and F1: 'avg_metric')"
+    )
+    mixed = qa[:1] + [Stratum("xnli/de", *paired_binary(rng, 20, 0.8, 0.2), Accuracy(), group="xnli")]
+    agg = stratified_aggregate(mixed, n_resamples=20, n_permutations=5)
+    assert agg.metric == "accuracy+f1" and agg.companions == ()
+    assert agg.convention == (
+        "unweighted mean over languages within each of 2 tasks, then unweighted mean over tasks (XTREME); each task x language "
+        "resampled on its own; headline metric(s): accuracy, f1; QA enters with F1, the 'f1' convention (XTREME's evaluate.py "
+        "averages EM and F1: 'avg_metric')"
+    )
+    from helpers.stats_metrics import paired_counts
+    from xtremer_robust.metrics.tagging import SeqevalF1
+
+    ner = [Stratum(f"panx/{lang}", *paired_counts(rng, 20), SeqevalF1(), group="panx") for lang in ("de", "sw")]
+    agg = stratified_aggregate(ner, n_resamples=20, n_permutations=5)
+    assert agg.convention.endswith("; headline metric(s): f1; reported beside: precision, recall")
+    assert [c.metric for c in agg.companions] == ["precision", "recall"]
+    one = stratified_aggregate([Stratum("xnli/de", *paired_binary(rng, 20, 0.8, 0.2), Accuracy(), group="xnli")], n_resamples=20, n_permutations=5)
+    assert one.convention == "unweighted mean over 1 languages (XTREME); each language resampled on its own; headline metric(s): accuracy"
+
+
+class _DuckScored(_DuckMetric):
+    def score(self, stats: np.ndarray) -> float:
+        return float(self.aggregate(np.asarray(stats, dtype=np.float64)))
+
+
+def test_stratified_aggregate_takes_a_metric_like_object_without_secondaries() -> None:
+    c, p = _graded(np.random.default_rng(75), 25, 0.05)
+    agg = stratified_aggregate([Stratum("s", c, p, _DuckScored())], n_resamples=20, n_permutations=5)  # type: ignore[arg-type]
+    assert agg.metric == "duck" and agg.companions == () and agg.gap == pytest.approx(c.mean() - p.mean())
+    assert agg.convention.endswith("headline metric(s): duck")
+
+
+# --- stats.intervals (percentile interval) ------------------------------------------------------
+
+def test_percentile_interval_levels_are_half_the_non_coverage_on_each_side() -> None:
+    from xtremer_robust.stats import bootstrap_interval
+
+    boot = np.arange(101) / 100.0  # quantile q of these replicates is q itself
+    iv = bootstrap_interval(0.5, boot, None, confidence=0.9)
+    assert (iv.low, iv.high, iv.method, iv.note) == (pytest.approx(0.05), pytest.approx(0.95), "percentile", None)
+    flat = bootstrap_interval(0.5, np.r_[np.full(50, 0.5), np.nan], np.zeros(3), confidence=0.9)
+    assert (flat.low, flat.high) == (0.5, 0.5) and flat.note == "1 non-finite bootstrap values dropped; BCa not attempted"
+
+
+# --- stats.significance.mcnemar_exact -----------------------------------------------------------
+
+def test_mcnemar_takes_a_column_beside_a_flat_vector_and_values_that_convert_to_0_1() -> None:
+    from xtremer_robust.stats import mcnemar_exact
+
+    clean = np.array([1, 1, 1, 1, 0, 1, 0, 1.0])
+    pert = np.array([0, 0, 0, 1, 1, 1, 0, 0.0])
+    expected = sps.binomtest(4, 5).pvalue  # b = 4 right only on the clean side, c = 1
+    for a, b in ((clean[:, None], pert), (clean, pert[:, None]), ([str(int(v)) for v in clean], [str(int(v)) for v in pert])):
+        res = mcnemar_exact(a, b)
+        assert (res.n_clean_only, res.n_perturbed_only) == (4, 1) and res.p_value == pytest.approx(expected, rel=1e-12)
