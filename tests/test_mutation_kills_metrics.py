@@ -10,6 +10,7 @@ are worked out by hand in the comments; none of these tests needs the shared dat
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 from typing import Any, ClassVar
@@ -31,9 +32,14 @@ from xtremer_robust.metrics import (
     get_metric,
     mlqa_normalize,
 )
-from xtremer_robust.metrics.accuracy import labels_equal
+from xtremer_robust.metrics import xtreme
+from xtremer_robust.metrics.accuracy import ValueAccuracy, labels_equal
 from xtremer_robust.metrics.base import column_mean
+from xtremer_robust.metrics.bucc import bucc_pair_stats
+from xtremer_robust.metrics.registry import metric_for_task
+from xtremer_robust.metrics.retrieval import MapAtKWithFull
 from xtremer_robust.metrics.tagging import tagging_counts
+from xtremer_robust.tasks import get_task
 from xtremer_robust.metrics.xtreme import (
     benchmark_aggregate,
     benchmark_groups,
@@ -81,6 +87,80 @@ def test_count_based_f1_sums_narrow_float_rows_in_float64(metric: Metric) -> Non
         assert float(metric.aggregate_secondary("recall", rows)) == pytest.approx(2049 / 2051, abs=1e-15)
 
 
+class _PlainMean(Metric):
+    """A user metric whose aggregate computes in whatever dtype it is handed (it does not cast)."""
+
+    name: ClassVar[str] = "plain_mean"
+    headline: ClassVar[str] = "mean"
+    stat_names: ClassVar[tuple[str, ...]] = ("x",)
+    secondary_names: ClassVar[tuple[str, ...]] = ("total",)
+
+    def item_stats(self, *, prediction: Any, reference: Any) -> tuple[float, ...]:
+        return (float(prediction),)
+
+    def aggregate(self, stats: np.ndarray) -> np.ndarray:
+        return stats[..., 0].sum(axis=-1) / stats.shape[-2]
+
+    def aggregate_secondary(self, name: str, stats: np.ndarray) -> np.ndarray:
+        if name == "total":
+            return stats[..., 0].sum(axis=-1)
+        return super().aggregate_secondary(name, stats)
+
+
+#: Rows 1, 0, 0 in float16: their mean is 1/3, which float16 arithmetic (11 significant bits)
+#: would round to 0.333251953125; computed in float64 it is 1/3 to the last bit of a double.
+ONE_IN_THREE_FLOAT16 = np.array([[1.0], [0.0], [0.0]], dtype=np.float16)
+
+
+def test_score_and_scores_hand_aggregate_float64_rows() -> None:
+    metric = _PlainMean()
+    assert metric.score(ONE_IN_THREE_FLOAT16) == 1 / 3
+    assert metric.scores(ONE_IN_THREE_FLOAT16) == {"mean": 1 / 3, "total": 1.0}
+
+
+def test_column_mean_averages_narrow_rows_in_float64() -> None:
+    assert float(column_mean(ONE_IN_THREE_FLOAT16, 0)) == 1 / 3
+    assert float(Accuracy().aggregate(ONE_IN_THREE_FLOAT16)) == 1 / 3
+    assert float(SquadEmF1().aggregate_secondary("exact_match", np.hstack([ONE_IN_THREE_FLOAT16] * 2))) == 1 / 3
+
+
+def test_column_mean_is_one_mean_per_leading_index() -> None:
+    """Two resamples of two items, hit columns (1, 0) and (1, 1): means 0.5 and 1."""
+    assert column_mean(np.array([[[1.0], [0.0]], [[1.0], [1.0]]]), 0).tolist() == [0.5, 1.0]
+
+
+def test_column_mean_of_empty_sets_is_nan_per_leading_index() -> None:
+    """Three resamples of an empty set: three NaN scores, shape (3,), not one."""
+    out = column_mean(np.zeros((3, 0, 2)), 1)
+    assert out.shape == (3,) and np.isnan(out).all()
+    assert np.isnan(column_mean(np.zeros((0, 2)), 0)) and column_mean(np.zeros((0, 2)), 0).shape == ()
+
+
+def test_batch_stats_refuses_unequal_lengths_naming_the_metric_and_both_counts() -> None:
+    with pytest.raises(ConfigError) as info:
+        Accuracy().batch_stats(predictions=["a", "b"], references=["a"])
+    assert str(info.value) == (
+        "metric accuracy: 2 predictions but 1 references; pass one prediction per reference, in the same order"
+    )
+
+
+@pytest.mark.parametrize("metric, available", [
+    (Accuracy(), "none"),
+    (SquadEmF1(), "['exact_match']"),
+    (SeqevalF1(), "['precision', 'recall']"),
+    (MapAtKWithFull(), "['map']"),
+], ids=["accuracy", "em_f1", "f1", "map20_full"])
+def test_an_unknown_secondary_score_names_metric_score_and_the_available_ones(metric: Metric, available: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        metric.aggregate_secondary("bleu", np.zeros((1, len(metric.stat_names))))
+    assert str(info.value) == f"metric {metric.name} has no secondary score 'bleu'; available: {available}"
+
+
+def test_metric_repr_names_class_and_metric() -> None:
+    assert repr(Accuracy()) == "Accuracy(name='accuracy')"
+    assert repr(BuccF1()) == "BuccF1(name='bucc_f1')"
+
+
 # --- metrics.accuracy ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("prediction, reference", [(None, None), (None, "None"), ("None", None)])
@@ -90,6 +170,27 @@ def test_a_missing_label_never_equals_anything(prediction: Any, reference: Any) 
     assert Accuracy().item_stats(prediction=prediction, reference=reference) == (0.0,)
 
 
+def test_accuracy_compares_labels_as_text_lines() -> None:
+    """evaluate.py compares the .tsv lines: " 1 " and 1 agree; 2 of the 3 rows below agree."""
+    assert labels_equal(" 1 ", 1) is True and labels_equal("1", "2") is False
+    rows = Accuracy().batch_stats(predictions=["1", "0", "2"], references=[1, " 0", 1])
+    assert rows.tolist() == [[1.0], [1.0], [0.0]]
+    assert Accuracy().score(rows) == pytest.approx(2 / 3)
+
+
+@pytest.mark.parametrize("prediction, reference, correct", [
+    ("0", 0, 0.0),  # json.loads values: the string "0" is not the integer 0 (evaluate.py's int(p == l))
+    (0, 0.0, 1.0),  # Python ==: 0 == 0.0
+    (1, 1, 1.0),
+    (1, 0, 0.0),
+    (None, None, 1.0),  # raw values: None == None
+])
+def test_value_accuracy_compares_raw_values_as_evaluate_py_does(prediction: Any, reference: Any, correct: float) -> None:
+    metric = ValueAccuracy()
+    assert metric.item_stats(prediction=prediction, reference=reference) == (correct,)
+    assert (metric.name, metric.headline, metric.stat_names) == ("value_accuracy", "accuracy", ("correct",))
+
+
 # --- metrics.registry ---------------------------------------------------------------------------
 
 def test_a_language_aware_metric_without_language_lists_the_languages() -> None:
@@ -97,6 +198,33 @@ def test_a_language_aware_metric_without_language_lists_the_languages() -> None:
         get_metric("mlqa_em_f1")
     assert str(info.value) == (
         "metric mlqa_em_f1 needs the answer language: pass language= one of ar, de, en, es, hi, vi, zh"
+    )
+
+
+def test_an_unknown_metric_name_suggests_the_closest_and_lists_all() -> None:
+    """The registry's nine names, sorted; "top-1" is closest to "top1" (difflib, cutoff 0.6)."""
+    with pytest.raises(ConfigError) as info:
+        get_metric("top-1")
+    assert str(info.value) == (
+        "Unknown metric 'top-1'. Did you mean 'top1'? "
+        "Available: accuracy, bucc_f1, em_f1, f1, map, map20, map20_full, mlqa_em_f1, top1"
+    )
+
+
+def test_metric_for_task_scores_bucc2018_by_pair_f1_and_mlqa_by_answer_language() -> None:
+    assert isinstance(metric_for_task("bucc2018"), BuccF1)  # XTREME v1 layout-only task, not in tasks.yaml
+    mlqa = metric_for_task("mlqa", "de")
+    assert isinstance(mlqa, MlqaEmF1) and mlqa.language == "de"
+    assert isinstance(metric_for_task(get_task("xnli"), "de"), Accuracy)  # language ignored where not needed
+
+
+def test_metric_for_task_refuses_a_spec_whose_names_disagree_with_its_metric() -> None:
+    spec = dataclasses.replace(get_task("xquad"), headline="exact_match", companions=("f1",))
+    with pytest.raises(ConfigError) as info:
+        metric_for_task(spec)
+    assert str(info.value) == (
+        "tasks.yaml: task xquad declares headline/companions ['exact_match', 'f1'] but metric em_f1 reports "
+        "['f1', 'exact_match']; set headline: f1 and companions: ['exact_match']"
     )
 
 
@@ -138,6 +266,17 @@ def test_a_sentence_given_as_one_string_is_refused_naming_side_index_and_type(si
     assert str(info.value) == f"{side} 1: expected a sequence of tag strings (one per token), got str"
 
 
+def test_tagging_counts_refuses_unequal_sentence_and_token_counts() -> None:
+    with pytest.raises(ConfigError) as info:
+        tagging_counts([["O"], ["O"]], [["O"]])
+    assert str(info.value) == "tagging: 2 predicted sentences but 1 gold sentences"
+    with pytest.raises(ConfigError) as info:
+        tagging_counts([["O"], ["O", "B-PER"]], [["O"], ["O"]])
+    assert str(info.value) == (
+        "tagging: sentence 1 has 2 predicted tags but 1 gold tags; predict exactly one tag per gold token"
+    )
+
+
 class _Tag:
     """A tag object that is not a str but writes itself as one (an enum-like label)."""
 
@@ -154,6 +293,36 @@ def test_tags_that_are_not_strings_are_scored_as_their_text() -> None:
     text = ["B-PER", "I-PER", "O", "B-LOC"]
     counts = tagging_counts([[_Tag(t) for t in text]], [text])
     assert counts.tolist() == [[2.0, 2.0, 2.0]]
+
+
+# --- metrics.bucc -----------------------------------------------------------------------------
+
+def test_bucc_pair_stats_count_the_pair_sets_per_source_sentence() -> None:
+    """evaluate.py's bucc_f1 on SETS of (source, target) pairs; lines and 2-tuples are the same pair.
+
+    Predicted {(s1, t1), (s1, t2), (2, 3)} (the repeated s1-t1 counts once), gold {(s1, t1),
+    (2, 3), (2, 4), (s3, t5)}. Sources sorted as text: "2", "s1", "s3"; rows (tp, n_pred,
+    n_gold): "2" (1, 1, 2), "s1" (1, 2, 1), "s3" (0, 0, 1). P = 2/3, R = 2/4, F1 = 2PR/(P+R)
+    = 4/7 = 2 tp / (n_pred + n_gold) = 4 / 7.
+    """
+    predicted = ["s1\tt1", ("s1", "t1"), "s1\tt2", (2, 3)]
+    gold = [("s1", "t1"), "2\t3", "2\t4", "s3\tt5"]
+    sources, rows = bucc_pair_stats(predicted, gold)
+    assert sources == ["2", "s1", "s3"]
+    assert rows.tolist() == [[1.0, 1.0, 2.0], [1.0, 2.0, 1.0], [0.0, 0.0, 1.0]]
+    assert BuccF1().score(rows) == pytest.approx(4 / 7)
+    # evaluate.py splits each line at the tab only: an id may hold a space
+    assert bucc_pair_stats(["s 1\tt 1"], [("s 1", "t 1")])[1].tolist() == [[1.0, 1.0, 1.0]]
+    no_sources, no_rows = bucc_pair_stats([], [])
+    assert no_sources == [] and no_rows.shape == (0, 3)
+
+
+def test_bucc_item_stats_are_one_source_sentences_target_sets() -> None:
+    metric = BuccF1()
+    assert metric.item_stats(prediction=["t1", "t2", "t1"], reference=["t1", 3]) == (1.0, 2.0, 2.0)
+    assert metric.item_stats(prediction=[3], reference=["3"]) == (1.0, 1.0, 1.0)  # ids compared as text
+    assert metric.item_stats(prediction=None, reference=["t1"]) == (0.0, 0.0, 1.0)
+    assert metric.item_stats(prediction=["t1"], reference=None) == (0.0, 1.0, 0.0)
 
 
 # --- metrics.qa ---------------------------------------------------------------------------------
@@ -238,12 +407,13 @@ def test_benchmark_groups_are_evaluate_pys_group2task() -> None:
     assert "lareqa" not in {t for tasks in benchmark_groups("xtreme-r").values() for t in tasks}
 
 
-@pytest.mark.parametrize("call", [xtreme_aggregate, benchmark_aggregate, lambda _, version: benchmark_tasks(version)],
-                         ids=["xtreme_aggregate", "benchmark_aggregate", "benchmark_tasks"])
-def test_an_unknown_version_is_refused_with_the_versions(call) -> None:
+@pytest.mark.parametrize("function", ["xtreme_aggregate", "benchmark_aggregate", "benchmark_tasks", "benchmark_groups"])
+def test_an_unknown_version_is_refused_with_the_versions(function: str) -> None:
     """Versions are evaluate.py's --xtreme_version names, lower case (no close match: no hint)."""
+    call = getattr(xtreme, function)
+    args = ({}, "XTREME") if function.endswith("aggregate") else ("XTREME",)
     with pytest.raises(ConfigError, match=r"^Unknown benchmark version 'XTREME'\. Available: xtreme, xtreme-r$"):
-        call({}, "XTREME")
+        call(*args)
 
 
 # --- metrics.xtreme.language_score --------------------------------------------------------------
@@ -430,6 +600,20 @@ def test_benchmark_aggregate_partial_scores_are_labelled_and_never_silent() -> N
     # classification (xnli, xcopa) and multi_choice (xcopa) are whole; qa has mlqa only
     assert result["groups"] == pytest.approx({"classification": (expected["xnli"] + expected["xcopa"]) / 2,
                                               "multi_choice": expected["xcopa"]})
+
+
+def test_benchmark_aggregate_one_missing_language_is_enough_to_withhold_the_overall() -> None:
+    """Every xtreme-r task present, xquad without its last language (ro, j = 11): incomplete,
+    so no overall; partial_overall is the mean of the ten task scores, xquad's now over
+    j = 0..10: 10 * 5 + 5 + 2 = 57 (xquad is task 5, base 50, QA + 2)."""
+    scores = _synthetic("xtreme-r")
+    langs = benchmark_tasks("xtreme-r")["xquad"].languages
+    del scores["xquad"][langs[-1]]
+    result = benchmark_aggregate(scores, "xtreme-r")
+    assert result["complete"] is False and result["overall"] is None and result["missing_tasks"] == []
+    assert result["tasks"]["xquad"]["missing_languages"] == [langs[-1]] and result["tasks"]["xquad"]["score"] == 57.0
+    expected = {**_expected_task_means("xtreme-r"), "xquad": 57.0}
+    assert result["partial_overall"] == pytest.approx(sum(expected.values()) / 10)
 
 
 def test_benchmark_aggregate_of_nothing_has_no_scores() -> None:
