@@ -25,11 +25,13 @@ from xtremer_robust.errors import ConfigError
 from xtremer_robust.metrics.base import Metric
 from xtremer_robust.metrics.qa import SquadEmF1
 from xtremer_robust.stats import (
+    PairedCell,
     ScoreCI,
     SecondaryMetric,
     Stratum,
     difference_of_gaps,
     paired_gap,
+    paired_gaps,
     score_cis,
     secondary_metric,
     stratified_aggregate,
@@ -608,3 +610,116 @@ def test_mcnemar_takes_a_column_beside_a_flat_vector_and_values_that_convert_to_
     for a, b in ((clean[:, None], pert), (clean, pert[:, None]), ([str(int(v)) for v in clean], [str(int(v)) for v in pert])):
         res = mcnemar_exact(a, b)
         assert (res.n_clean_only, res.n_perturbed_only) == (4, 1) and res.p_value == pytest.approx(expected, rel=1e-12)
+
+
+def test_mcnemar_refuses_graded_values_with_the_whole_message() -> None:
+    from xtremer_robust.stats import mcnemar_exact
+
+    with pytest.raises(ConfigError) as err:
+        mcnemar_exact([0.5, 1.0], [1.0, 0.0])
+    assert str(err.value) == "McNemar: per-item correctness must be 0/1 or boolean; use the permutation test for graded scores"
+
+
+# --- stats.gaps.paired_gaps / _cell_result ------------------------------------------------------
+
+def _naive_swap_p_value(clean: np.ndarray, pert: np.ndarray, score, n_permutations: int, seed: int) -> float:
+    """Per-item swaps of the two sides from ``default_rng([PERMUTATION_STREAM, seed])``, then
+    Phipson-Smyth's ``(1 + #{|T*| >= |T|}) / (P + 1)``."""
+    swap = np.random.default_rng([PERMUTATION_STREAM, seed]).integers(0, 2, (n_permutations, clean.shape[0])).astype(bool)
+    if clean.ndim == 2:
+        swap = swap[..., None]
+    perm = score(np.where(swap, pert, clean)) - score(np.where(swap, clean, pert))
+    observed = float(score(clean[None])[0] - score(pert[None])[0])
+    extreme = np.count_nonzero(np.abs(perm) >= abs(observed) - 1e-12 * (1 + abs(observed)))
+    return (1 + extreme) / (n_permutations + 1)
+
+
+def _scipy_paired_bca(clean: np.ndarray, pert: np.ndarray, statistic, n_resamples: int, seed: int, confidence: float):
+    ref = sps.bootstrap((clean, pert), statistic, paired=True, vectorized=True, method="BCa", n_resamples=n_resamples,
+                        rng=seed, confidence_level=confidence)
+    return ref.confidence_interval.low, ref.confidence_interval.high
+
+
+def test_permutation_cell_reports_every_number_of_its_own() -> None:
+    c, p = _graded(np.random.default_rng(80), 40, 0.02)
+    res = paired_gap(c, p, MeanScore(), changed=c != p, label="pawsx/de x typo", n_resamples=800, seed=12,
+                     n_permutations=499, confidence=0.9, alpha=0.1, power=0.9)
+    mean = lambda x: x.mean(axis=-1)  # noqa: E731
+    gap_iv = _scipy_paired_bca(c, p, lambda a, b, axis: a.mean(axis) - b.mean(axis), 800, 12, 0.9)
+    clean_iv = _scipy_paired_bca(c, p, lambda a, b, axis: a.mean(axis), 800, 12, 0.9)
+    pert_iv = _scipy_paired_bca(c, p, lambda a, b, axis: b.mean(axis), 800, 12, 0.9)
+    close = dict(rtol=1e-9)
+    np.testing.assert_allclose([res.ci_low, res.ci_high], gap_iv, **close)
+    np.testing.assert_allclose([res.clean_ci_low, res.clean_ci_high], clean_iv, **close)
+    np.testing.assert_allclose([res.perturbed_ci_low, res.perturbed_ci_high], pert_iv, **close)
+    expected_p = _naive_swap_p_value(c, p, mean, 499, 12)
+    assert 0.005 < expected_p < 0.9 and res.p_value == pytest.approx(expected_p, abs=1e-15)
+    assert (res.label, res.metric, res.n, res.test, res.method, res.method_note) == ("pawsx/de x typo", "mean_f1", 40, "paired_permutation", "bca", None)
+    assert (res.clean_score, res.perturbed_score, res.gap) == pytest.approx((c.mean(), p.mean(), c.mean() - p.mean()), rel=1e-12)
+    assert (res.confidence, res.n_resamples, res.seed, res.n_permutations, res.alpha, res.power) == (0.9, 800, 12, 499, 0.1, 0.9)
+    assert res.n_clean_only is None and res.n_perturbed_only is None and res.mde_method == "paired_jackknife_se"
+    assert res.flip_rate == 1.0 and res.relative_drop == pytest.approx((c.mean() - p.mean()) / c.mean(), rel=1e-12)
+    assert res.p_holm is None and res.p_bh is None
+
+
+def test_mcnemar_cell_reports_counts_and_no_permutations() -> None:
+    clean, pert = paired_binary(np.random.default_rng(81), 60, 0.7, 0.2)
+    changed = np.r_[np.ones(15, bool), np.zeros(45, bool)]
+    res = paired_gap(clean, pert, Accuracy(), changed=changed, n_resamples=300, seed=1, n_permutations=77)
+    b, c = int(np.sum((clean == 1) & (pert == 0))), int(np.sum((clean == 0) & (pert == 1)))
+    assert (res.test, res.n_clean_only, res.n_perturbed_only, res.n_permutations) == ("mcnemar_exact", b, c, None)
+    assert res.p_value == pytest.approx(sps.binomtest(b, b + c).pvalue, rel=1e-12) and type(res.p_value) is float
+    assert res.mde == pytest.approx(_connor_mde(b + c, 60, 0.05, 0.8), rel=1e-12) and res.mde_method == "mcnemar_connor_1987"
+    assert res.flip_rate == 0.25
+    forced = paired_gap(clean, pert, Accuracy(), n_resamples=300, seed=1, n_permutations=77, test="paired_permutation")
+    assert forced.test == "paired_permutation" and forced.n_permutations == 77 and forced.n_clean_only is None
+    assert forced.p_value == pytest.approx(_naive_swap_p_value(clean, pert, lambda x: x.mean(axis=-1), 77, 1), abs=1e-15)
+    assert (forced.ci_low, forced.ci_high) == (res.ci_low, res.ci_high)  # the same bootstrap either way
+
+
+def test_batched_cells_each_equal_their_own_run_whatever_the_mix() -> None:
+    """Cells of one size share the index matrix; McNemar and permutation cells interleave, and
+    each permutation cell must get its own column of permuted gaps."""
+    rng = np.random.default_rng(82)
+    cells = [
+        PairedCell("bin1", *paired_binary(rng, 50, 0.8, 0.2), Accuracy()),
+        PairedCell("graded1", *_graded(rng, 50, 0.03), MeanScore()),
+        PairedCell("bin2", *paired_binary(rng, 50, 0.6, 0.3), Accuracy()),
+        PairedCell("graded2", *_graded(rng, 50, 0.0), MeanScore()),
+        PairedCell("median", *_graded(rng, 50, 0.05), MedianScore()),
+        PairedCell("short", *_graded(rng, 20, 0.05), MeanScore()),
+    ]
+    kw = dict(n_resamples=200, seed=6, n_permutations=150, confidence=0.9, alpha=0.1, power=0.9)
+    batch = paired_gaps(cells, **kw)
+    alone = [paired_gap(c.stats_clean, c.stats_perturbed, c.metric, label=c.label, **kw) for c in cells]
+    for got, own in zip(batch, alone):  # graded means summed by another route may differ in the last bit
+        for key, value in own.to_dict().items():
+            assert got.to_dict()[key] == (pytest.approx(value, rel=1e-12, abs=1e-15) if isinstance(value, float) else value), (own.label, key)
+    assert [r.test for r in batch] == ["mcnemar_exact", "paired_permutation", "mcnemar_exact", "paired_permutation", "paired_permutation", "paired_permutation"]
+    median = batch[4]
+    expected = _naive_swap_p_value(cells[4].stats_clean, cells[4].stats_perturbed, lambda x: np.median(x, axis=-1), 150, 6)
+    assert median.p_value == pytest.approx(expected, abs=1e-15)
+
+
+# --- stats.multiplicity (holm, benjamini_hochberg) -----------------------------------------------
+
+def test_adjustments_take_p_values_of_0_and_1_none_as_missing_and_a_table_as_one_family() -> None:
+    from xtremer_robust.stats import benjamini_hochberg, holm
+
+    np.testing.assert_array_equal(holm([0.0, 0.5, 1.0]), [0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(benjamini_hochberg([0.0, 0.5, 1.0]), [0.0, 0.75, 1.0])
+    assert holm([0, 1]).dtype == np.float64 and benjamini_hochberg([0, 1]).dtype == np.float64
+    np.testing.assert_allclose(holm([0.01, None, 0.04]), [0.02, np.nan, 0.04])
+    np.testing.assert_allclose(benjamini_hochberg([0.01, None, 0.04]), [0.02, np.nan, 0.04])
+    table = np.array([[0.01, 0.04], [0.03, 0.2]])
+    np.testing.assert_allclose(holm(table), [0.04, 0.09, 0.09, 0.2])
+    np.testing.assert_allclose(benjamini_hochberg(table), [0.04, 4 * 0.04 / 3, 0.04 * 4 / 3, 0.2])
+
+
+@pytest.mark.parametrize("adjust", ["holm", "benjamini_hochberg"])
+def test_adjustments_refuse_p_values_outside_0_1_listing_only_those(adjust: str) -> None:
+    import xtremer_robust.stats as st
+
+    with pytest.raises(ConfigError) as err:
+        getattr(st, adjust)([0.0, 1.0, 0.3, 1.5, np.nan, -0.1])
+    assert str(err.value) == "p-values must lie in [0, 1]; got [1.5, -0.1]"
