@@ -723,3 +723,117 @@ def test_adjustments_refuse_p_values_outside_0_1_listing_only_those(adjust: str)
     with pytest.raises(ConfigError) as err:
         getattr(st, adjust)([0.0, 1.0, 0.3, 1.5, np.nan, -0.1])
     assert str(err.value) == "p-values must lie in [0, 1]; got [1.5, -0.1]"
+
+
+@pytest.mark.parametrize("b, c", [(-1, 3), (2, -1)])
+def test_mcnemar_counts_refuse_a_negative_count_on_either_side(b: int, c: int) -> None:
+    from xtremer_robust.stats import mcnemar_exact_counts
+
+    with pytest.raises(ConfigError) as err:
+        mcnemar_exact_counts(b, c)
+    assert str(err.value) == f"McNemar: discordant counts must be >= 0, got {b} and {c}"
+
+
+# --- stats.gaps input checks (check_settings, checked_stats, _prepare, choose_test) -------------
+
+def _message(call, *args, **kwargs) -> str:
+    with pytest.raises(ConfigError) as err:
+        call(*args, **kwargs)
+    return str(err.value)
+
+
+def test_settings_are_refused_at_their_exact_boundaries_naming_the_argument() -> None:
+    c, p = paired_binary(np.random.default_rng(90), 12, 0.7, 0.3)
+    ok = paired_gap(c, p, Accuracy(), n_resamples=2, n_permutations=1, test="paired_permutation")
+    assert ok.n_resamples == 2 and ok.n_permutations == 1
+    assert _message(paired_gap, c, p, Accuracy(), n_resamples=1) == "n_resamples must be >= 2 (10,000 recommended), got 1"
+    assert _message(paired_gap, c, p, Accuracy(), n_permutations=0) == "n_permutations must be >= 1 (10,000 recommended), got 0"
+    for name in ("confidence", "alpha", "power"):
+        for bad in (0.0, 1.0):
+            assert _message(paired_gap, c, p, Accuracy(), n_resamples=5, **{name: bad}) == f"{name} must lie strictly between 0 and 1, got {bad}"
+
+
+def test_cell_input_errors_read_in_full() -> None:
+    c, p = paired_binary(np.random.default_rng(91), 6, 0.7, 0.3)
+    cell = dict(n_resamples=5, n_permutations=5, label="xnli/sw")
+    assert _message(paired_gap, np.c_[c, c], p, Accuracy(), **cell) == (
+        "cell 'xnli/sw' stats_clean: metric 'accuracy' expects 1 statistics per item ('correct',), got 2")
+    assert _message(paired_gap, c, np.c_[p, p], Accuracy(), **cell) == (
+        "cell 'xnli/sw' stats_perturbed: metric 'accuracy' expects 1 statistics per item ('correct',), got 2")
+    assert _message(paired_gap, c, p[:5], Accuracy(), **cell) == (
+        "cell 'xnli/sw': stats_clean (6, 1) and stats_perturbed (5, 1) must hold the same items in the same order")
+    assert _message(paired_gap, c, p, Accuracy(), changed=np.ones(6), **cell) == (
+        "cell 'xnli/sw': changed must be a boolean array of 6 items, got dtype float64 and 6 items")
+    assert _message(paired_gap, c, p, Accuracy(), changed=np.ones(5, bool), **cell) == (
+        "cell 'xnli/sw': changed must be a boolean array of 6 items, got dtype bool and 5 items")
+    column = paired_gap(c, p, Accuracy(), changed=(c != p)[:, None], **cell)  # a column of flags is fine
+    assert column.flip_rate == pytest.approx(np.mean(c != p))
+    assert _message(paired_gap, np.ones((2, 3, 1)), np.ones((2, 3, 1)), Accuracy(), **cell) == (
+        "cell 'xnli/sw' stats_clean: expected per-item statistics of shape (n_items, n_stats), got shape (2, 3, 1)")
+    assert _message(paired_gap, [1.0], [0.0], Accuracy(), **cell) == "cell 'xnli/sw' stats_clean: a bootstrap needs at least 2 items, got 1"
+    assert _message(paired_gap, c, np.r_[p[:-1], np.inf], Accuracy(), **cell) == (
+        "cell 'xnli/sw' stats_perturbed: per-item statistics must be finite; found NaN or infinity")
+
+
+def test_test_choice_and_its_messages() -> None:
+    c, p = paired_binary(np.random.default_rng(92), 20, 0.7, 0.3)
+    kw = dict(n_resamples=5, n_permutations=5)
+    assert _message(paired_gap, c, p, Accuracy(), test="ttest", **kw) == (
+        "test must be one of ('auto', 'mcnemar_exact', 'paired_permutation'), got 'ttest'")
+    assert _message(paired_gap, c * 0.5, p, MeanScore(), test="mcnemar_exact", **kw) == (
+        "test 'mcnemar_exact' needs one 0/1 correctness column per item; metric 'mean_f1' gives other values. Use 'paired_permutation'.")
+    assert paired_gap(c, p, Accuracy(), test="mcnemar_exact", **kw).test == "mcnemar_exact"
+    assert paired_gap(c, p, MeanScore(), **kw).test == "mcnemar_exact"  # 0/1 values of a mean metric
+    assert paired_gap(c, p * 0.5, MeanScore(), **kw).test == "paired_permutation"  # one side graded
+    assert paired_gap(c * 0.5, p, MeanScore(), **kw).test == "paired_permutation"
+
+    class TwoColumnsMean(MeanScore):
+        stat_names = ("f1", "unused")
+
+    assert paired_gap(np.c_[c, c], np.c_[p, p], TwoColumnsMean(), **kw).test == "paired_permutation"
+
+    class NotAMean(MeanScore):
+        is_mean = False
+
+    assert paired_gap(c, p, NotAMean(), **kw).test == "paired_permutation"
+
+
+# --- stats.intervals.bootstrap_interval (fallbacks and ties) -------------------------------------
+
+def test_interval_fallbacks_say_why() -> None:
+    from xtremer_robust.stats import bootstrap_interval
+
+    rng = np.random.default_rng(93)
+    boot, jack = rng.normal(0.5, 0.1, 200), rng.normal(0.5, 0.01, 30)
+    every = bootstrap_interval(0.5, np.full(5, np.nan), jack)
+    assert np.isnan(every.low) and np.isnan(every.high) and (every.method, every.note) == ("percentile", "every bootstrap value is non-finite")
+    some = bootstrap_interval(0.5, np.r_[boot, np.inf, np.nan], jack, 0.9)
+    assert (some.low, some.high) == pytest.approx(tuple(np.quantile(boot, [0.05, 0.95])), rel=1e-12)
+    assert some.note == "2 non-finite bootstrap values dropped; BCa not attempted"
+    cases = [
+        ((0.5, np.full(10, 0.5), jack), "all bootstrap values are equal (zero variance)"),
+        ((np.nan, boot, jack), "the estimate is non-finite"),
+        ((boot.max() + 1, boot, jack), "the estimate lies outside the bootstrap distribution (infinite bias correction)"),
+        ((boot.min() - 1, boot, jack), "the estimate lies outside the bootstrap distribution (infinite bias correction)"),
+        ((0.5, boot, np.r_[jack, np.nan]), "non-finite jackknife values"),
+        ((0.5, boot, [jack, np.r_[0.1, np.inf]]), "non-finite jackknife values"),
+        ((0.5, boot, np.full(30, 0.25)), "the jackknife values have no spread (acceleration undefined)"),
+    ]
+    for args, note in cases:
+        iv = bootstrap_interval(*args, confidence=0.9)
+        assert (iv.method, iv.note) == ("percentile", note), note
+        assert (iv.low, iv.high) == pytest.approx(tuple(np.quantile(args[1], [0.05, 0.95])), rel=1e-12)
+    bca = bootstrap_interval(0.5, boot, [jack, jack[:10]], 0.9)
+    assert bca.method == "bca" and bca.note is None
+    assert (bca.low, bca.high) == pytest.approx(_naive_bca(0.5, boot, [jack, jack[:10]], 0.9), rel=1e-12)
+
+
+def test_share_below_counts_ties_half_within_tolerance() -> None:
+    from xtremer_robust.stats.intervals import acceleration, percentile_of_score
+
+    boot = np.array([0.1, 0.2, 0.3 + 5e-13, 0.3 - 5e-13, 0.3, 0.4, 0.3 + 1e-9, 0.3 - 1e-9])
+    assert percentile_of_score(boot, 0.3) == (3 + 0.5 * 3) / 8  # three within 1e-12 (+ 1e-12 relative)
+    assert percentile_of_score(np.array([-2.0, -1.0 - 1.5e-12, 0.0]), -1.0) == (1 + 0.5) / 3  # relative part of the tolerance
+    u = np.array([0.0, 1.0, 5.0])
+    assert acceleration([u]) == pytest.approx(np.sum((u.mean() - u) ** 3) / (6 * np.sum((u.mean() - u) ** 2) ** 1.5), rel=1e-12)
+    assert np.isnan(acceleration([np.ones(4)]))  # no spread: undefined
