@@ -1,6 +1,8 @@
-"""Tests written against mutants that survived ``mutmut`` on xtremer_robust/metrics/ (the command
-and the score are in CONTRIBUTING.md), and against typical mutants of metrics/xtreme.py, whose
-only other test (test_metrics_xtreme_parity.py) needs the shared mock folder.
+"""Tests written against mutants that survived ``mutmut`` on xtremer_robust/metrics/ (the recipe
+is in CONTRIBUTING.md, "Mutation testing"), against mutants of lines no selected test covered
+(BUCC pair sets, raw-value accuracy, fallback messages), and against typical mutants of
+metrics/xtreme.py, whose only other test (test_metrics_xtreme_parity.py) needs the shared
+mock folder.
 
 Each test pins a behaviour a surviving mutant changed: a boundary, a convention of the
 official scorer (seqeval 1.2.2, mlqa_evaluation_v1.py, XTREME's evaluate.py), a default
@@ -34,12 +36,11 @@ from xtremer_robust.metrics import (
 )
 from xtremer_robust.metrics import xtreme
 from xtremer_robust.metrics.accuracy import ValueAccuracy, labels_equal
-from xtremer_robust.metrics.base import column_mean
+from xtremer_robust.metrics.base import column_mean, safe_ratio
 from xtremer_robust.metrics.bucc import bucc_pair_stats
 from xtremer_robust.metrics.registry import metric_for_task
 from xtremer_robust.metrics.retrieval import MapAtKWithFull
 from xtremer_robust.metrics.tagging import tagging_counts
-from xtremer_robust.tasks import get_task
 from xtremer_robust.metrics.xtreme import (
     benchmark_aggregate,
     benchmark_groups,
@@ -47,9 +48,22 @@ from xtremer_robust.metrics.xtreme import (
     language_score,
     xtreme_aggregate,
 )
+from xtremer_robust.tasks import get_task
 
 
 # --- metrics.base ------------------------------------------------------------------------------
+
+def test_safe_ratio_is_zero_where_the_denominator_is_zero_and_broadcasts() -> None:
+    """seqeval's zero_division=0: 1/0 and 0/0 are 0, not inf or NaN; 2/4 = 0.5, 3/1 = 3."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divide-by-zero warning either
+        out = safe_ratio(np.array([1.0, 0.0, 2.0, 3.0]), np.array([0.0, 0.0, 4.0, 1.0]))
+    assert out.tolist() == [0.0, 0.0, 0.5, 3.0] and out.dtype == np.float64
+    # shapes broadcast either way: (2, 1) / (2,) is (2, 2); a scalar over a vector is a vector
+    assert safe_ratio(np.array([[1.0], [2.0]]), np.array([2.0, 4.0])).tolist() == [[0.5, 0.25], [1.0, 0.5]]
+    assert safe_ratio(1, [2, 0]).tolist() == [0.5, 0.0]
+    assert safe_ratio([2, 0], 4).tolist() == [0.5, 0.0]
+
 
 class _TokenCount(Metric):
     """A user metric whose item_stats returns Python ints (the contract allows any numbers)."""
