@@ -837,3 +837,44 @@ def test_share_below_counts_ties_half_within_tolerance() -> None:
     u = np.array([0.0, 1.0, 5.0])
     assert acceleration([u]) == pytest.approx(np.sum((u.mean() - u) ** 3) / (6 * np.sum((u.mean() - u) ** 2) ** 1.5), rel=1e-12)
     assert np.isnan(acceleration([np.ones(4)]))  # no spread: undefined
+
+
+def test_choose_test_defaults_to_auto() -> None:
+    from xtremer_robust.stats.gaps import choose_test
+
+    c, p = paired_binary(np.random.default_rng(94), 10, 0.7, 0.3)
+    assert choose_test(Accuracy(), c[:, None], p[:, None]) == "mcnemar_exact"
+    assert choose_test(MeanScore(), c[:, None] * 0.5, p[:, None]) == "paired_permutation"
+
+
+def test_a_metric_without_stat_names_is_taken_as_it_comes() -> None:
+    class Unnamed(Metric):
+        name = "unnamed_mean"
+
+        def item_stats(self, *, prediction: Any, reference: Any) -> tuple[float, ...]:
+            return (float(prediction),)
+
+        def aggregate(self, stats: np.ndarray) -> np.ndarray:
+            return stats[..., 0].mean(axis=-1)
+
+    x = np.random.default_rng(95).random(12)
+    (out,) = score_cis([("u", x, Unnamed())], n_resamples=20)
+    assert out.score == pytest.approx(x.mean()) and out.n == 12
+
+
+def test_interval_default_confidence_and_overflowing_acceleration() -> None:
+    from xtremer_robust.stats import bootstrap_interval
+    from xtremer_robust.stats.intervals import acceleration
+
+    boot = np.arange(201) / 200.0
+    iv = bootstrap_interval(0.5, boot, None)
+    assert (iv.low, iv.high) == (pytest.approx(0.025), pytest.approx(0.975))
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert np.isnan(acceleration([np.array([0.0, 1e110, 3e110])]))  # sum(u^3) overflows, sum(u^2) does not
+
+
+def test_a_value_exactly_one_tolerance_away_is_a_tie() -> None:
+    from xtremer_robust.stats.intervals import percentile_of_score
+
+    # estimate 0: the tolerance is exactly 1e-12, and -1e-12 and 1e-12 lie exactly on it
+    assert percentile_of_score(np.array([-1e-12, 1e-12, 5.0, -5.0]), 0.0) == (1 + 0.5 * 2) / 4
