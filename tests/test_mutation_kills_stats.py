@@ -878,3 +878,10 @@ def test_a_value_exactly_one_tolerance_away_is_a_tie() -> None:
 
     # estimate 0: the tolerance is exactly 1e-12, and -1e-12 and 1e-12 lie exactly on it
     assert percentile_of_score(np.array([-1e-12, 1e-12, 5.0, -5.0]), 0.0) == (1 + 0.5 * 2) / 4
+
+
+def test_paired_gaps_defaults() -> None:
+    rng = np.random.default_rng(96)
+    (graded, binary) = paired_gaps([PairedCell("g", *_graded(rng, 15, 0.05), MeanScore()), PairedCell("b", *paired_binary(rng, 15, 0.7, 0.3), Accuracy())])
+    assert (graded.n_resamples, graded.seed, graded.n_permutations, graded.confidence, graded.alpha, graded.power) == (10_000, 0, 10_000, 0.95, 0.05, 0.8)
+    assert graded.test == "paired_permutation" and binary.test == "mcnemar_exact"
