@@ -21,7 +21,7 @@ from helpers import fakerun  # noqa: E402
 
 from xtremer_robust.errors import SchemaError  # noqa: E402
 from xtremer_robust.report.submission import build_submission  # noqa: E402
-from xtremer_robust.report.validate import validate_document, validate_submission  # noqa: E402
+from xtremer_robust.report.validate import load_submission, validate_document, validate_submission  # noqa: E402
 
 #: Below the validator's tolerance (1e-6) but far above a relative tolerance of 1e-9 for these values.
 ROUNDING = 5e-7
@@ -320,3 +320,5 @@ def test_check_items_false_skips_the_sidecar_and_the_report_names_the_file(built
     assert report.n_items is None and report.path == str(path)
     with pytest.raises(SchemaError, match="not found beside the submission"):
         validate_submission(path)
+    with pytest.raises(SchemaError, match="not found beside the submission"):
+        load_submission(path)  # the sidecar is checked unless asked not to
