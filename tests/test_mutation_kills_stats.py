@@ -885,3 +885,33 @@ def test_paired_gaps_defaults() -> None:
     (graded, binary) = paired_gaps([PairedCell("g", *_graded(rng, 15, 0.05), MeanScore()), PairedCell("b", *paired_binary(rng, 15, 0.7, 0.3), Accuracy())])
     assert (graded.n_resamples, graded.seed, graded.n_permutations, graded.confidence, graded.alpha, graded.power) == (10_000, 0, 10_000, 0.95, 0.05, 0.8)
     assert graded.test == "paired_permutation" and binary.test == "mcnemar_exact"
+
+
+def test_every_cell_of_a_long_family_is_computed_block_by_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    import xtremer_robust.stats.gaps as gaps_module
+
+    rng = np.random.default_rng(97)
+    cells = [PairedCell(f"c{i}", *paired_binary(rng, 30, 0.7, 0.2), Accuracy()) for i in range(7)]
+    monkeypatch.setattr(gaps_module, "_CELLS_PER_BLOCK", 2)
+    out = paired_gaps(cells, n_resamples=30, n_permutations=5)
+    assert [r.label for r in out] == [c.label for c in cells]
+    assert [r.gap for r in out] == pytest.approx([c.stats_clean.mean() - c.stats_perturbed.mean() for c in cells])
+
+
+# --- stats.resampling.permutation_gaps ----------------------------------------------------------
+
+def test_permutation_takes_the_general_path_unless_both_sides_are_mean_decomposable() -> None:
+    """A median of constant clean scores is a function of the means there, not on the graded
+    perturbed side: the pair must be permuted exactly (general path)."""
+    rng = np.random.default_rng(98)
+    clean, pert = np.full(40, 0.5), np.round(0.5 + rng.normal(0.01, 0.05, 40), 2)
+    res = paired_gap(clean, pert, MedianScore(), n_resamples=20, n_permutations=300, seed=2)
+    expected = _naive_swap_p_value(clean, pert, lambda x: np.median(x, axis=-1), 300, 2)
+    assert res.p_value == pytest.approx(expected, abs=1e-15)
+
+
+def test_permutations_drawn_in_row_chunks_are_the_single_draw() -> None:
+    c, p = _graded(np.random.default_rng(99), 500, 0.0)  # 500 items x 9000 swaps: two chunks of rows
+    res = paired_gap(c, p, MeanScore(), n_resamples=20, n_permutations=9000, seed=3)
+    expected = _naive_swap_p_value(c, p, lambda x: x.mean(axis=-1), 9000, 3)
+    assert 0.01 < expected < 0.99 and res.p_value == pytest.approx(expected, abs=1e-15)
