@@ -915,3 +915,12 @@ def test_permutations_drawn_in_row_chunks_are_the_single_draw() -> None:
     res = paired_gap(c, p, MeanScore(), n_resamples=20, n_permutations=9000, seed=3)
     expected = _naive_swap_p_value(c, p, lambda x: x.mean(axis=-1), 9000, 3)
     assert 0.01 < expected < 0.99 and res.p_value == pytest.approx(expected, abs=1e-15)
+
+
+def test_permutation_p_value_counts_values_down_to_the_tolerance_and_no_further() -> None:
+    from xtremer_robust.stats.significance import permutation_p_value
+
+    edge = 1.0 - 1e-12 * (1.0 + 1.0)  # |T| minus the tolerance 1e-12 (1 + |T|), for |T| = 1
+    permuted = np.array([edge, 1.0 - 2.5e-12, -5.0, 0.2])
+    assert permutation_p_value(1.0, permuted) == (1 + 2) / 5
+    assert permutation_p_value(-1.0, -permuted) == (1 + 2) / 5
