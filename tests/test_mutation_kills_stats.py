@@ -924,3 +924,10 @@ def test_permutation_p_value_counts_values_down_to_the_tolerance_and_no_further(
     permuted = np.array([edge, 1.0 - 2.5e-12, -5.0, 0.2])
     assert permutation_p_value(1.0, permuted) == (1 + 2) / 5
     assert permutation_p_value(-1.0, -permuted) == (1 + 2) / 5
+
+
+def test_bootstrap_indices_drawn_in_row_chunks_are_the_single_draw() -> None:
+    x = np.random.default_rng(100).random(500)  # 500 items x 9000 resamples: two chunks of rows
+    got = bootstrap_scores([Condition(x[:, None], MeanScore())], 9000, 4)[:, 0]
+    idx = np.random.default_rng(4).integers(0, 500, (9000, 500))
+    np.testing.assert_allclose(got, x[idx].mean(axis=1), rtol=1e-12)
