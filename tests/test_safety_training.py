@@ -168,3 +168,30 @@ def test_checkpoint_metadata_on_mutated_values(tmp_path_factory: pytest.TempPath
 def test_checkpoint_metadata_on_mutated_bytes(tmp_path_factory: pytest.TempPathFactory, edits: list) -> None:
     raw = mutate_bytes(json.dumps(VALID_METADATA).encode(), edits)
     _read_metadata(_metadata_folder(tmp_path_factory.mktemp("t"), None, raw))
+
+
+HUGE = "1" + "0" * 5000  # YAML reads it with int(), which Python 3.11 refuses past 4,300 digits
+
+
+def test_a_number_too_long_to_read_is_a_message_in_every_yaml_input(tmp_path: Path) -> None:
+    from xtremer_robust.study.config import load_study_config
+    from xtremer_robust.subsets.suite import load_suite, parse_recipe_specs
+
+    (tmp_path / "t.yaml").write_text(f"base: x\ntarget: xnli\nhyper: {{batch_size: {HUGE}}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"t\.yaml: a value cannot be read"):
+        load_train_yaml(tmp_path / "t.yaml")
+    (tmp_path / "s.yaml").write_text(f"schema: {HUGE}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"s\.yaml: a value cannot be read"):
+        load_study_config(tmp_path / "s.yaml")
+    (tmp_path / "suite.yaml").write_text(f"variants: [{HUGE}]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"suite\.yaml: a value cannot be read"):
+        load_suite(tmp_path / "suite.yaml")
+    with pytest.raises(ConfigError, match="is not a number, word or true/false"):
+        parse_recipe_specs([f"char_swap:rate={HUGE}"])
+
+
+def test_messages_show_a_huge_integer_without_failing() -> None:
+    from xtremer_robust.training.config import Hyperparameters
+
+    with pytest.raises(ConfigError, match="batch_size: expected a positive whole number, got an integer of more than \\d+ digits"):
+        Hyperparameters(batch_size=-(10 ** 5000))

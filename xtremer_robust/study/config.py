@@ -214,6 +214,8 @@ def load_study_config(path: Path) -> StudyConfig:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply to be a study config") from None
+    except ValueError as exc:  # YAML's int() of a number with thousands of digits
+        raise ConfigError(f"{path}: a value cannot be read ({exc})") from None
     try:
         return parse_study_config(raw, where=str(path))
     except XtremerError:

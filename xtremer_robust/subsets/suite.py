@@ -104,7 +104,7 @@ def parse_recipe_specs(specs: list[str]) -> list[Variant]:
             key, value = part.split("=", 1)
             try:
                 params[key.strip()] = _coerce(value.strip())
-            except (yaml.YAMLError, RecursionError):
+            except (yaml.YAMLError, RecursionError, ValueError):
                 raise ConfigError(f"--recipes: '{spec}': the value of '{key.strip()}' is not a number, word or true/false") from None
         name = recipe + "".join(f"-{k}_{v}" for k, v in params.items())
         out.append(Variant(name.lower(), recipe, params))
@@ -132,6 +132,8 @@ def _parse_yaml(text: str, where: str) -> Any:
         raise ConfigError(f"{where}: not valid YAML ({exc}); fix the file or pass another --suite") from None
     except RecursionError:
         raise ConfigError(f"{where}: nested too deeply to be a recipe suite") from None
+    except ValueError as exc:  # YAML's int() of a number with thousands of digits
+        raise ConfigError(f"{where}: a value cannot be read ({exc}); fix the file or pass another --suite") from None
 
 
 def _int(value: Any, where: str, field: str) -> int:

@@ -7,6 +7,7 @@ refused (its checkpoints would be mixed with this one's).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,15 @@ __all__ = ["Hyperparameters", "TrainConfig", "parse_int_list", "load_train_yaml"
 _POSITIVE = ("target_steps", "batch_size", "grad_accumulation", "max_length", "qa_max_length", "save_every")
 
 
+def _shown(value: Any) -> str:
+    """A short repr for messages (an integer of thousands of digits has none in Python 3.11)."""
+    try:
+        text = repr(value)
+    except ValueError:
+        return f"an integer of more than {sys.get_int_max_str_digits()} digits"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def _is_number(value: Any) -> bool:
     """A real number (bool is not one, though Python counts it as an int)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -30,23 +40,23 @@ def _is_number(value: Any) -> bool:
 def _whole(name: str, value: Any, *, minimum: int) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
         what = "a positive whole number" if minimum == 1 else f"a whole number >= {minimum}"
-        raise ConfigError(f"{name}: expected {what}, got {value!r}")
+        raise ConfigError(f"{name}: expected {what}, got {_shown(value)}")
 
 
 def _text(name: str, value: Any, *, optional: bool = False) -> None:
     if value is None and optional:
         return
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{name}: expected a non-empty text value, got {value!r}")
+        raise ConfigError(f"{name}: expected a non-empty text value, got {_shown(value)}")
     if any(ord(c) < 32 or 0xD800 <= ord(c) <= 0xDFFF for c in value):
-        raise ConfigError(f"{name}: {value!r} holds control characters or lone surrogates; give a plain name")
+        raise ConfigError(f"{name}: {_shown(value)} holds control characters or lone surrogates; give a plain name")
 
 
 def _int_list(name: str, value: Any) -> tuple[int, ...]:
     if isinstance(value, str):
         return parse_int_list(value, name)
     if not isinstance(value, (list, tuple)) or any(not isinstance(v, int) or isinstance(v, bool) for v in value):
-        raise ConfigError(f"--{name}: expected a list of whole numbers such as [0, 100, 1000], got {value!r}")
+        raise ConfigError(f"--{name}: expected a list of whole numbers such as [0, 100, 1000], got {_shown(value)}")
     return tuple(value)
 
 
@@ -93,13 +103,13 @@ class Hyperparameters:
                 _whole(name, getattr(self, name), minimum=1)
         for name in ("target_lr", "intermediate_lr"):
             value = getattr(self, name)
-            if not _is_number(value) or not 0 < float(value) < 1:
-                raise ConfigError(f"{name}: expected a learning rate between 0 and 1, got {value!r}")
-        if not _is_number(self.weight_decay) or not 0 <= float(self.weight_decay) < 1:
-            raise ConfigError(f"weight_decay: expected a number from 0 up to (not including) 1, got {self.weight_decay!r}")
+            if not _is_number(value) or not 0 < value < 1:
+                raise ConfigError(f"{name}: expected a learning rate between 0 and 1, got {_shown(value)}")
+        if not _is_number(self.weight_decay) or not 0 <= self.weight_decay < 1:
+            raise ConfigError(f"weight_decay: expected a number from 0 up to (not including) 1, got {_shown(self.weight_decay)}")
         for name in ("freeze_embeddings", "cache_frozen", "bf16"):
             if not isinstance(getattr(self, name), bool):
-                raise ConfigError(f"{name}: expected true or false, got {getattr(self, name)!r}")
+                raise ConfigError(f"{name}: expected true or false, got {_shown(getattr(self, name))}")
 
     @property
     def examples_per_step(self) -> int:
@@ -194,6 +204,8 @@ def load_train_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
     except RecursionError:
         raise ConfigError(f"{path}: nested too deeply to be a training config") from None
+    except ValueError as exc:  # YAML's int() of a number with thousands of digits
+        raise ConfigError(f"{path}: a value cannot be read ({exc})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a mapping of training settings, got {type(raw).__name__}")
     return raw
