@@ -931,3 +931,12 @@ def test_bootstrap_indices_drawn_in_row_chunks_are_the_single_draw() -> None:
     got = bootstrap_scores([Condition(x[:, None], MeanScore())], 9000, 4)[:, 0]
     idx = np.random.default_rng(4).integers(0, 500, (9000, 500))
     np.testing.assert_allclose(got, x[idx].mean(axis=1), rtol=1e-12)
+
+
+def test_too_few_items_names_the_item_count_and_rows_become_float64() -> None:
+    from xtremer_robust.errors import ConfigError as _ConfigError
+    from xtremer_robust.stats.resampling import as_stats
+
+    with pytest.raises(_ConfigError, match=r"^clean: a bootstrap needs at least 2 items, got 1$"):
+        as_stats([[1, 0, 1]], "clean")  # one item of three statistics
+    assert as_stats([[1, 0], [0, 1]], "x").dtype == np.float64  # integer counts come back as floats
