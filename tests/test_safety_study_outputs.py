@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers.models import build_model  # noqa: E402
+from helpers.safety import result_or_message  # noqa: E402
 from helpers.training import make_train_data  # noqa: E402
 from test_safety_generated import BYTE_EDITS, SETTINGS, mutate_bytes, mutate_json  # noqa: E402
 
-from xtremer_robust.errors import XtremerError  # noqa: E402
 from xtremer_robust.study import load_study_config, plan_study  # noqa: E402
 from xtremer_robust.study.report import validate_study  # noqa: E402
 from xtremer_robust.study.results import compute_results  # noqa: E402
@@ -82,9 +82,7 @@ def _mutated_run(out: Path, rel: str, new: bytes, config) -> None:
     original = target.read_bytes()
     target.write_bytes(new)
     try:
-        _state(config, out)
-    except XtremerError as exc:
-        assert str(exc)
+        result_or_message(lambda: _state(config, out))
     finally:
         target.write_bytes(original)
 

@@ -2,7 +2,8 @@
 
 ``cli`` runs one command in-process and returns its exit code and everything it printed;
 ``clean_exit`` asserts the outcome the issue asks for: the expected exit code, no Python
-traceback and no exception other than the command's own exit.
+traceback and no exception other than the command's own exit. ``result_or_message`` is the
+same property for a library call: a result, or an ``XtremerError`` with a message, in time.
 """
 
 from __future__ import annotations
@@ -13,9 +14,13 @@ import signal
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence, TypeVar
 
 from typer.testing import CliRunner
+
+from xtremer_robust.errors import XtremerError
+
+T = TypeVar("T")
 
 #: The tiny data folder in the real layouts (our own text), as the conftest names it.
 TINY_DATA = Path(__file__).resolve().parents[1] / "fixtures" / "data"
@@ -80,3 +85,17 @@ def copy_tree(src: Path, dst: Path) -> Path:
 
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def result_or_message(call: Callable[[], T], seconds: int = 30) -> T | None:
+    """``call()`` within ``seconds``; None when it stopped with an :class:`XtremerError` that has a message.
+
+    Any other exception, a message-less error or a hang fails the test, so a generated case
+    either gives a result (which the caller then checks) or a clean message.
+    """
+    try:
+        with bounded(seconds):
+            return call()
+    except XtremerError as exc:
+        assert str(exc), f"{type(exc).__name__} without a message"
+        return None

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import yaml
 
 __all__ = ["ModelInfo", "Prefixes", "prefixes_for", "hash_weight_files", "hash_tokenizer_files", "training_summary", "load_training_metadata",
-           "read_training_metadata", "read_trained_on", "TRAINING_METADATA"]
+           "read_training_metadata", "read_trained_on", "trained_on", "TRAINING_METADATA"]
 
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack")
 TOKENIZER_FILES = (
@@ -153,7 +153,11 @@ def read_trained_on(folder: Path) -> tuple[tuple[str, str], ...]:
 
     The leakage guard reads this, so a damaged list is an error, not an empty one.
     """
-    meta = load_training_metadata(folder)
+    return trained_on(load_training_metadata(folder))
+
+
+def trained_on(meta: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """The (task, split) pairs of a metadata mapping :func:`load_training_metadata` checked."""
     return tuple((task, split) for task, split in (meta or {}).get("trained_on") or [])
 
 

@@ -16,7 +16,8 @@ from urllib.parse import urlparse
 
 from xtremer_robust.errors import HubUnreachableError, ModelError
 from xtremer_robust.models.builtin import BUILTIN_PREFIX, builtin_model_dir
-from xtremer_robust.models.info import ModelInfo, hash_tokenizer_files, hash_weight_files, prefixes_for, read_trained_on, read_training_metadata
+from xtremer_robust.models.info import (ModelInfo, hash_tokenizer_files, hash_weight_files, load_training_metadata, prefixes_for,
+                                         trained_on, training_summary)
 
 __all__ = ["resolve_model", "hub_reachable"]
 
@@ -119,6 +120,7 @@ def resolve_model(
     if not any(p.suffix in (".safetensors", ".bin") for p in folder.iterdir()):
         raise ModelError(f"MODEL_ID: {folder} has no weight file (*.safetensors or pytorch_model*.bin).")
     weights = hash_weight_files(folder)
+    meta = load_training_metadata(folder)  # read once: the summary and the leakage guard's sets
     return ModelInfo(
         id=model_id,
         revision=revision,
@@ -128,6 +130,6 @@ def resolve_model(
         quantized_4bit_expanded=quantized,
         prefixes=prefixes_for(model_id),
         trust_remote_code=trust_remote_code,
-        training=read_training_metadata(folder),
-        trained_on=read_trained_on(folder),
+        training=None if meta is None else training_summary(meta),
+        trained_on=trained_on(meta),
     )
