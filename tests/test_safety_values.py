@@ -199,6 +199,8 @@ EMPTY_FILES = [
     ("pawsx", "de", "dev", ["pawsx/dev-de.tsv"], "empty"),
     ("tatoeba", "sw", "test", ["tatoeba/tatoeba.swh-eng.swh", "tatoeba/tatoeba.swh-eng.eng"], "empty"),
     ("xquad", "th", "test", ["xquad/xquad.th.json"], "no questions"),
+    ("lareqa", "el", "test", ["lareqa/el.json"], "el.json.*no questions"),
+    ("lareqa_monolingual", "el", "test", ["lareqa/el.json"], "no questions"),
     ("xnli", "sw", "dev", ["xnli/dev-sw.tsv"], "empty"),
 ]
 

@@ -82,6 +82,8 @@ class XquadR:
             if questions:  # utils_lareqa adds a paragraph's sentences while reading its questions
                 self.sentences += [Candidate(id=self._cid(p, s), text=text) for s, (text, _) in enumerate(spans)]
             self.questions += questions
+        if not self.questions:
+            raise source.error("the file holds no questions; expected an XQuAD-R document with at least one qas entry")
         ids = [qid for qid, _, _ in self.questions]
         if len(set(ids)) != len(ids):
             raise source.error("question ids are not unique; XQuAD-R pairs questions across languages by id")
